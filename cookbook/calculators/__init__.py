@@ -12,6 +12,7 @@ __all__ = ["calculators", "get", "run", "rows", "describe"]
 # each module defines CALCULATOR (or CALCULATORS, a tuple); order is the CLI's and the site's order
 _MODULES = (
     "cookbook.calculators.params",
+    "cookbook.calculators.flops", "cookbook.calculators.chinchilla",
 )
 _cache: dict[str, Calculator] = {}
 
