@@ -1,0 +1,92 @@
+"""Activation bytes against the bytes PyTorch saves for backward on the real transformers classes.
+
+Truth: ``torch.autograd.graph.saved_tensors_hooks`` around a forward with labels (loss included), deduplicated by
+storage, parameter storages excluded (docs/memory-validation.md). Tiny configs, CPU, bf16 and fp32.
+"""
+
+import pytest
+
+from cookbook.activations import hf_activation_bytes, korthikanti_coefficient, korthikanti_layer_bytes
+from cookbook.hf import from_hf_config
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+B, S = 2, 64
+BASE = dict(vocab_size=512, hidden_size=128, intermediate_size=320, num_hidden_layers=2, num_attention_heads=8,
+            max_position_embeddings=1024)
+CASES = {  # name: (model_type, extra config keys)
+    "llama-gqa": ("llama", dict(num_key_value_heads=2)),
+    "llama-mha": ("llama", dict(num_key_value_heads=8)),
+    "llama-mqa": ("llama", dict(num_key_value_heads=1)),
+    "qwen3": ("qwen3", dict(num_key_value_heads=4, head_dim=32)),
+    "gpt_neox": ("gpt_neox", dict(hidden_dropout=0.0, attention_dropout=0.0)),
+    "mixtral": ("mixtral", dict(num_key_value_heads=4, num_local_experts=4, num_experts_per_tok=2)),
+}
+
+
+def saved_bytes(model, ids) -> int:
+    """Bytes of distinct non-parameter storages saved for backward in one forward (with loss)."""
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    seen = {}
+
+    def pack(t):
+        st = t.untyped_storage()
+        ptr = st.data_ptr()
+        if ptr not in params and ptr not in seen:
+            seen[ptr] = st.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(ids, labels=ids)
+    return sum(seen.values())
+
+
+def build(model_type, extra, dtype, attention):
+    cfg = transformers.AutoConfig.for_model(model_type, **BASE, **extra)
+    cfg._attn_implementation = attention
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        torch.manual_seed(0)
+        model = transformers.AutoModelForCausalLM.from_config(cfg)
+    finally:
+        torch.set_default_dtype(old)
+    model.train()
+    return model, from_hf_config(cfg.to_dict())
+
+
+MEASURED = {}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+@pytest.mark.parametrize("dtype", ["bf16", "fp32"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_hf_activation_model_matches_saved_tensors(case, dtype, attention):
+    model_type, extra = CASES[case]
+    tdt = {"bf16": torch.bfloat16, "fp32": torch.float32}[dtype]
+    model, m = build(model_type, extra, tdt, attention)
+    ids = torch.randint(0, BASE["vocab_size"], (B, S))
+    truth = saved_bytes(model, ids)
+    ours = hf_activation_bytes(m, B, S, p=tdt.itemsize, attention="eager" if attention == "eager" else "flash")
+    MEASURED[(case, dtype, attention)] = (ours["total"], truth)
+    assert ours["total"] == pytest.approx(truth, rel=0.05), (ours["per_term"], truth)
+
+
+def test_korthikanti_table2_coefficients():
+    """Korthikanti et al. 2022, Table 2 (bytes per layer / (s*b*h))."""
+    s, h, a, t = 2048, 12288, 96, 8
+    x = 5 * a * s / h
+    assert korthikanti_coefficient(s, h, a) == pytest.approx(34 + x)
+    assert korthikanti_coefficient(s, h, a, t) == pytest.approx(10 + 24 / t + x / t)
+    assert korthikanti_coefficient(s, h, a, t, sp=True) == pytest.approx(34 / t + x / t)
+    assert korthikanti_coefficient(s, h, a, t, recompute="selective") == pytest.approx(10 + 24 / t)
+    assert korthikanti_coefficient(s, h, a, t, sp=True, recompute="selective") == pytest.approx(34 / t)
+    assert korthikanti_coefficient(s, h, a, t, recompute="full") == 2
+    assert korthikanti_layer_bytes(s, 1, h, a) == pytest.approx(s * h * (34 + x))
+
+
+def test_zz_print_measured():  # prints the comparison table for docs (pytest -s)
+    for k, (ours, truth) in sorted(MEASURED.items()):
+        print(k, ours, truth, f"{ours / truth - 1:+.2%}")
