@@ -111,3 +111,44 @@ def test_layer_gemms_match_pytorch_flop_counter(kv):
         model(ids)
     ours = m.num_layers * sum(g.flops for g in layer_gemms(m, b, s)) + logits_gemm(m, b, s).flops
     assert fc.get_total_flops() == ours
+
+
+# ---- roofline ------------------------------------------------------------------------------------------------
+def test_ridge_point_matches_nvidia_v100_ops_per_byte():
+    # guide, section 2.1: V100 at 125 fp16 Tensor Core TFLOP/s and 900 GB/s has an ops:byte ratio of 138.9
+    from cookbook.roofline import ridge_point
+    assert ridge_point(125e12, 900e9) == pytest.approx(138.9, abs=0.05)
+
+
+def test_guide_example_is_memory_bound_on_v100():
+    # guide, section 2.1: the 8192 x 128 x 8192 fp16 GEMM (124.1 FLOPs/byte) is memory-limited on V100
+    from cookbook.roofline import bound, roofline_time
+    g = Gemm("guide", 8192, 128, 8192)
+    assert bound(g.flops, g.bytes(2), 125e12, 900e9) == "memory"
+    assert roofline_time(g.flops, g.bytes(2), 125e12, 900e9) == pytest.approx(g.bytes(2) / 900e9)
+    sq = Gemm("square", 8192, 8192, 8192)
+    assert bound(sq.flops, sq.bytes(2), 125e12, 900e9) == "compute"
+
+
+def test_attainable_is_the_lower_of_the_two_roofs():
+    from cookbook.roofline import attainable
+    assert attainable(1.0, 1e15, 3e12) == 3e12
+    assert attainable(1e6, 1e15, 3e12) == 1e15
+
+
+@pytest.mark.parametrize("call", [
+    lambda: __import__("cookbook.roofline").roofline.ridge_point(0, 1),
+    lambda: __import__("cookbook.roofline").roofline.roofline_time(-1, 1, 1, 1),
+    lambda: __import__("cookbook.roofline").roofline.attainable(float("nan"), 1, 1),
+])
+def test_roofline_bad_input_raises(call):
+    with pytest.raises(CookbookError):
+        call()
+
+
+@pytest.mark.parametrize("preset", ["llama-3-8b", "llama-2-7b", "gpt2"])
+def test_layer_gemms_agree_with_flops_module(preset):
+    from cookbook.flops import forward_flops
+    m = get_preset(preset)
+    ours = m.num_layers * sum(g.flops for g in layer_gemms(m, 2, 256)) + logits_gemm(m, 2, 256).flops
+    assert ours == forward_flops(m, 2, 256, attention="full").total

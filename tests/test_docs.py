@@ -1,0 +1,95 @@
+"""Every page's build-time numbers: all placeholders render, chapters agree with the package and with published truth."""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from docs_src.render import PATTERN, DocsError, placeholders, render  # noqa: E402
+
+from cookbook.gemm import layer_gemms, logits_gemm  # noqa: E402
+from cookbook.params import attention_params, count_params  # noqa: E402
+from cookbook.presets import get_preset  # noqa: E402
+
+DOCS = ROOT / "docs"
+PAGES = sorted(p for p in DOCS.rglob("*.md"))
+CHAPTERS = sorted((DOCS / "chapters").glob("*.md"))
+
+
+def _page(rel: str) -> str:
+    return render((DOCS / rel).read_text(encoding="utf-8"), rel)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_every_page_renders(page):
+    text = page.read_text(encoding="utf-8")
+    out = render(text, str(page))
+    assert not PATTERN.search(out), "a placeholder survived rendering"
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=lambda p: p.name)
+def test_chapters_compute_their_numbers_and_hard_code_none(page):
+    text = page.read_text(encoding="utf-8")
+    assert len(placeholders(text)) >= 5, "a chapter computes its numbers with {{ module.function() }}"
+    prose = PATTERN.sub("", text)
+    # computed numbers are printed with thousands separators; one typed into the prose would drift
+    assert not re.findall(r"\b\d{1,3}(?:,\d{3})+\b", prose)
+
+
+@pytest.mark.parametrize("page", CHAPTERS, ids=lambda p: p.name)
+def test_chapters_are_in_the_nav(page):
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    assert f"chapters/{page.name}" in nav
+
+
+def test_chapter_structure():
+    for page in CHAPTERS:
+        text = page.read_text(encoding="utf-8")
+        for heading in ("## Takeaways", "## Worked problems"):
+            assert heading in text, f"{page.name} lacks {heading}"
+        assert "<summary>Answer</summary>" in text
+
+
+def test_bad_placeholders_fail_loudly():
+    for bad in ("{{ nosuch.f() }}", "{{ params.nosuch() }}", "{{ params.total(__import__('os')) }}",
+                "{{ params._private() }}"):
+        with pytest.raises(DocsError):
+            render(bad)
+
+
+# ---- the chapters' numbers against the package and against independent truth ------------------------------------
+# Llama-3-8B: 8,030,261,248 parameters, Llama-2-7B 6,738,415,616, GPT-2 124,439,808: PyTorch counting the Hugging Face
+# models on the meta device (shared/notes/calculators.md section 9.1) and the models' published sizes.
+PUBLISHED = [("llama-3-8b", 8_030_261_248), ("llama-2-7b", 6_738_415_616), ("gpt2", 124_439_808)]
+
+
+@pytest.mark.parametrize("preset,published", PUBLISHED)
+def test_params_chapter_totals(preset, published):
+    html = _page("chapters/params.md") + _page("index.md")
+    assert count_params(get_preset(preset)).total == published
+    if preset in ("llama-3-8b", "gpt2"):
+        assert f"{published:,}" in html
+
+
+def test_params_layer_table_splits_attention_exactly():
+    m = get_preset("llama-3-8b")
+    d, h, k, dh = m.hidden_size, m.num_heads, m.kv_heads, m.head_size
+    assert d * h * dh + 2 * d * k * dh + h * dh * d == attention_params(m)
+    page = _page("chapters/params.md")
+    assert f"**{attention_params(m):,}**" in page
+    # the tie saving is V * D, the MHA extra is L * 2 * D * (H - K) * d_h
+    assert f"{m.vocab_rows * d:,}" in page
+    assert f"{m.num_layers * 2 * d * (h - k) * dh:,}" in page
+
+
+def test_gemm_chapter_numbers():
+    page = _page("chapters/gemm.md")
+    assert "124.1" in page  # the NVIDIA guide's 8192 x 128 x 8192 example
+    m = get_preset("llama-3-8b")
+    total = m.num_layers * sum(g.flops for g in layer_gemms(m, 1, 4096)) + logits_gemm(m, 1, 4096).flops
+    assert f"{total:,}" in page
+    assert "10944 = 171 x 64 + 0 (aligned)" in page
