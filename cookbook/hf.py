@@ -25,9 +25,14 @@ class _Cfg:
         return any(k in self.raw and self.raw[k] is not None for k in (key, *self.aliases.get(key, ())))
 
     def get(self, key: str, default=None):
-        for k in (key, *self.aliases.get(key, ())):
+        """The value of ``key`` (or an alias); an explicit null stays None (transformers then derives the value,
+        e.g. ``sliding_window: null`` is no window, ``q_lora_rank: null`` no query LoRA); absent: the default."""
+        names = (key, *self.aliases.get(key, ()))
+        for k in names:
             if k in self.raw and self.raw[k] is not None:
                 return self.raw[k]
+        if any(k in self.raw for k in names):
+            return None
         return self.defaults.get(key, default)
 
     def need(self, key: str):
@@ -48,6 +53,8 @@ class _Cfg:
 
     def bool(self, key: str, default=False) -> bool:
         v = self.get(key, default)
+        if v is None:
+            v = self.defaults.get(key, default)
         if not isinstance(v, bool):
             raise CookbookError(f"config.json {key!r} must be true or false, got {v!r}")
         return v
@@ -85,7 +92,14 @@ def _llama_like(c: _Cfg, **extra) -> dict:
     return kw
 
 
+def _no_cross_attention(c: _Cfg) -> None:
+    if c.bool("add_cross_attention"):
+        raise CookbookError(f"config.json 'add_cross_attention' is true: cross-attention layers (an encoder-decoder "
+                            f"{c.mt}) are not modelled; set it to false for the decoder-only model")
+
+
 def _gpt2(c):
+    _no_cross_attention(c)
     kw = _shape(c, "n_embd", "n_layer", "n_head")
     return dict(kw, ffn_size=c.int("n_inner"), activation=c.get("activation_function"), position="learned",
                 max_position_embeddings=c.int("n_positions"), norm="layernorm", norm_bias=True,
@@ -170,21 +184,27 @@ def _mixtral(c):
 
 
 def _qwen_sliding(c: _Cfg, n_layers: int) -> dict:
+    """Qwen2/Qwen3: with ``use_sliding_window``, layers from ``max_window_layers`` on slide (unless layer_types);
+    Qwen2-MoE: odd-numbered layers (i = 0, 2, ...) below ``max_window_layers`` slide; Qwen3-MoE: every layer."""
     lt = _layer_types(c, n_layers)
     use = c.bool("use_sliding_window")
-    window = c.int("sliding_window") if use else None
-    window = window or None  # Qwen2-MoE's default window is 0
-    if lt is None:
-        start = c.int("max_window_layers")
+    window = (c.int("sliding_window") if use else None) or None  # Qwen2-MoE stores 0 for "no window"
+    start = c.int("max_window_layers")
+    if c.mt == "qwen3_moe":  # no layer_types in its config: the window applies to every layer
+        lt = None
+    elif lt is None and c.mt == "qwen2_moe":
+        lt = tuple("sliding_attention" if (i + 1) % 2 and i < start and use else "full_attention"
+                   for i in range(n_layers))
+    elif lt is None:
         lt = tuple("sliding_attention" if window is not None and i >= start else "full_attention"
                    for i in range(n_layers))
-    if window is None:
+    if window is None and lt is not None:
         lt = tuple("full_attention" for _ in lt)
     return dict(sliding_window=window, layer_types=lt)
 
 
 def _qwen2(c):
-    kw = _llama_like(c, qkv_bias=True, out_bias=False, mlp_bias=False, head_dim=None)
+    kw = _llama_like(c, qkv_bias=True, out_bias=False, mlp_bias=False)
     return dict(kw, **_qwen_sliding(c, kw["num_layers"]))
 
 
@@ -195,13 +215,16 @@ def _qwen_moe(c, shared: bool):
     kw = dict(num_experts=n, top_k=c.int("num_experts_per_tok"), expert_ffn_size=c.int("moe_intermediate_size"),
               layer_interval=every, dense_layers=tuple(only))
     s = c.int("shared_expert_intermediate_size") if shared else 0
+    if shared and not s:
+        raise CookbookError(f"config.json 'shared_expert_intermediate_size' is {s!r}: transformers' Qwen2-MoE then "
+                            "builds an empty shared expert with a gate, which is not modelled; set it > 0")
     if s:
         kw.update(num_shared_experts=1, shared_expert_ffn_size=s, shared_expert_gate=True)
     return MoEConfig(**kw)
 
 
 def _qwen2_moe(c):
-    kw = _llama_like(c, qkv_bias=c.bool("qkv_bias"), out_bias=False, mlp_bias=False, head_dim=None)
+    kw = _llama_like(c, qkv_bias=c.bool("qkv_bias"), out_bias=False, mlp_bias=False)
     return dict(kw, moe=_qwen_moe(c, shared=True), **_qwen_sliding(c, kw["num_layers"]))
 
 
@@ -220,10 +243,11 @@ def _gemma(c):
 
 
 def _gemma_windowed(c, pattern_default: int, qk_norm: str):
+    """Gemma-2: every other layer slides; Gemma-3: all but every ``sliding_window_pattern``-th (default 6)."""
     kw = _gemma(c)
     lt = _layer_types(c, kw["num_layers"])
     if lt is None:
-        p = c.int("sliding_window_pattern", default=pattern_default)
+        p = c.int("sliding_window_pattern", default=pattern_default) if c.mt == "gemma3_text" else pattern_default
         lt = tuple("sliding_attention" if (i + 1) % p else "full_attention" for i in range(kw["num_layers"]))
     return dict(kw, layer_norms=4, qk_norm=qk_norm, sliding_window=c.int("sliding_window"), layer_types=lt)
 
@@ -238,7 +262,13 @@ def _gemma3_text(c):
 
 def _phi(c):
     qk = c.bool("qk_layernorm")
-    return dict(_shape(c), num_kv_heads=c.int("num_key_value_heads"), ffn_size=c.int("intermediate_size"),
+    kw = _shape(c)
+    head_dim = c.int("head_dim")
+    if qk and head_dim not in (None, kw["hidden_size"] // kw["num_heads"]):
+        raise CookbookError(f"config.json 'head_dim' ({head_dim}) differs from hidden_size/num_attention_heads "
+                            f"({kw['hidden_size'] // kw['num_heads']}) with qk_layernorm: transformers' Phi sizes its "
+                            "q/k norms by the latter and cannot run it; drop head_dim or qk_layernorm")
+    return dict(kw, num_kv_heads=c.int("num_key_value_heads"), head_dim=head_dim, ffn_size=c.int("intermediate_size"),
                 activation=c.get("hidden_act"), position="rotary",
                 max_position_embeddings=c.int("max_position_embeddings"), norm="layernorm", norm_bias=True,
                 parallel_block=True, layer_norms=1, qk_norm="head" if qk else "none", qk_norm_bias=qk,
@@ -247,7 +277,7 @@ def _phi(c):
 
 
 def _phi3(c):
-    return _llama_like(c, head_dim=None, qkv_bias=False, out_bias=False, mlp_bias=False, **_sliding_all_layers(c))
+    return _llama_like(c, qkv_bias=False, out_bias=False, mlp_bias=False, **_sliding_all_layers(c))
 
 
 def _olmo(c):
@@ -255,7 +285,7 @@ def _olmo(c):
 
 
 def _olmo2(c):
-    return _llama_like(c, qk_norm="full", mlp_bias=False, head_dim=None)
+    return _llama_like(c, qk_norm="full", mlp_bias=False)
 
 
 def _stablelm(c):
@@ -268,12 +298,12 @@ def _stablelm(c):
 
 def _starcoder2(c):
     bias = c.bool("use_bias")
-    return _llama_like(c, head_dim=None, gated_mlp=False, norm="layernorm", norm_bias=True, qkv_bias=bias,
+    return _llama_like(c, gated_mlp=False, norm="layernorm", norm_bias=True, qkv_bias=bias,
                        out_bias=bias, mlp_bias=bias, **_sliding_all_layers(c))
 
 
 def _cohere(c):
-    return _llama_like(c, head_dim=None, norm="layernorm", norm_bias=False, parallel_block=True, layer_norms=1,
+    return _llama_like(c, norm="layernorm", norm_bias=False, parallel_block=True, layer_norms=1,
                        qk_norm="full" if c.bool("use_qk_norm") else "none", mlp_bias=False)
 
 
@@ -285,7 +315,7 @@ def _deepseek_v3(c):
                           q_lora_rank=q_lora or 0)
     ne = c.int("n_routed_experts")
     if ne:
-        shared = c.int("n_shared_experts") or 0
+        shared = c.int("n_shared_experts") or 0  # transformers cannot build null; 0: no shared expert
         fe = c.int("moe_intermediate_size")
         kw["moe"] = MoEConfig(num_experts=ne, top_k=c.int("num_experts_per_tok"), expert_ffn_size=fe,
                               num_shared_experts=1 if shared else 0, shared_expert_ffn_size=fe * shared,
@@ -305,25 +335,25 @@ def _gpt_oss(c):
     return kw
 
 
-# model_type -> (converter, transformers' defaults for the keys it reads, key aliases)
-_LLAMA_DEFAULTS = dict(vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
-                       num_attention_heads=32, hidden_act="silu", max_position_embeddings=2048,
+# model_type -> (converter, transformers' defaults for the keys it reads, key aliases). The defaults are those of
+# the transformers configuration classes (transformers 5.25; tests/test_hf_defaults.py checks them). Shape keys
+# (vocab_size, hidden_size, layers, heads) are required, so their defaults are not listed.
+_LLAMA_DEFAULTS = dict(intermediate_size=11008, hidden_act="silu", max_position_embeddings=2048,
                        tie_word_embeddings=False, attention_bias=False, mlp_bias=False)
-_QWEN_DEFAULTS = dict(tie_word_embeddings=False, attention_bias=False, use_sliding_window=False,
+_QWEN_DEFAULTS = dict(tie_word_embeddings=False, attention_bias=False, use_sliding_window=False, sliding_window=4096,
                       max_window_layers=28, max_position_embeddings=32768, hidden_act="silu")
+_GEMMA_DEFAULTS = dict(_LLAMA_DEFAULTS, tie_word_embeddings=True, head_dim=256, hidden_act="gelu_pytorch_tanh")
+_GPT_ALIASES = {"n_embd": ("hidden_size",), "n_layer": ("num_hidden_layers",), "n_head": ("num_attention_heads",)}
 _FAMILIES = {
     "gpt2": (_gpt2, dict(n_positions=1024, n_inner=None, activation_function="gelu_new",
-                         tie_word_embeddings=True), {"n_embd": ("hidden_size",), "n_layer": ("num_hidden_layers",),
-                                                     "n_head": ("num_attention_heads",)}),
+                         tie_word_embeddings=True, add_cross_attention=False), _GPT_ALIASES),
     "gpt_bigcode": (_gpt_bigcode, dict(n_positions=1024, n_inner=None, activation_function="gelu_pytorch_tanh",
-                                       multi_query=True, tie_word_embeddings=True),
-                    {"n_embd": ("hidden_size",), "n_layer": ("num_hidden_layers",),
-                     "n_head": ("num_attention_heads",)}),
+                                       multi_query=True, tie_word_embeddings=True, add_cross_attention=False),
+                    _GPT_ALIASES),
     "gpt_neox": (_gpt_neox, dict(intermediate_size=24576, hidden_act="gelu", max_position_embeddings=2048,
                                  use_parallel_residual=True, attention_bias=True, tie_word_embeddings=False), {}),
     "gptj": (_gptj, dict(n_positions=2048, n_inner=None, activation_function="gelu_new",
-                         tie_word_embeddings=False), {"n_embd": ("hidden_size",), "n_layer": ("num_hidden_layers",),
-                                                      "n_head": ("num_attention_heads",)}),
+                         tie_word_embeddings=False), _GPT_ALIASES),
     "opt": (_opt, dict(ffn_dim=3072, max_position_embeddings=2048, do_layer_norm_before=True,
                        _remove_final_layer_norm=False, word_embed_proj_dim=None, activation_function="relu",
                        enable_bias=True, layer_norm_elementwise_affine=True, tie_word_embeddings=True), {}),
@@ -336,35 +366,37 @@ _FAMILIES = {
                                                          "num_attention_heads": ("n_head",)}),
     "llama": (_llama_like, _LLAMA_DEFAULTS, {}),
     "granite": (_llama_like, _LLAMA_DEFAULTS, {}),
-    "mistral": (_mistral, dict(_LLAMA_DEFAULTS, intermediate_size=14336, max_position_embeddings=131072,
-                               sliding_window=4096), {}),
-    "mixtral": (_mixtral, dict(_LLAMA_DEFAULTS, intermediate_size=14336, max_position_embeddings=131072,
-                               num_local_experts=8, num_experts_per_tok=2), {}),
-    "qwen2": (_qwen2, dict(_QWEN_DEFAULTS, intermediate_size=22016), {}),
-    "qwen2_moe": (_qwen2_moe, dict(_QWEN_DEFAULTS, intermediate_size=5632, decoder_sparse_step=1,
-                                   moe_intermediate_size=1408, shared_expert_intermediate_size=5632,
-                                   num_experts_per_tok=4, num_experts=60, mlp_only_layers=[], qkv_bias=True), {}),
-    "qwen3": (_qwen3, dict(_QWEN_DEFAULTS, intermediate_size=22016, head_dim=128), {}),
-    "qwen3_moe": (_qwen3_moe, dict(_QWEN_DEFAULTS, intermediate_size=6144, decoder_sparse_step=1,
-                                   moe_intermediate_size=768, num_experts_per_tok=8, num_experts=128,
-                                   mlp_only_layers=[]), {"num_experts": ("num_local_experts",)}),
-    "gemma": (_gemma, dict(_LLAMA_DEFAULTS, tie_word_embeddings=True, head_dim=256,
-                           hidden_activation="gelu_pytorch_tanh", max_position_embeddings=8192), {}),
-    "gemma2": (_gemma2, dict(_LLAMA_DEFAULTS, tie_word_embeddings=True, head_dim=256,
-                             hidden_activation="gelu_pytorch_tanh", max_position_embeddings=8192,
-                             sliding_window=4096), {}),
-    "gemma3_text": (_gemma3_text, dict(_LLAMA_DEFAULTS, tie_word_embeddings=True, head_dim=256,
-                                       hidden_activation="gelu_pytorch_tanh", max_position_embeddings=131072,
-                                       sliding_window=4096), {"sliding_window_pattern": ("_sliding_window_pattern",)}),
+    "mistral": (_mistral, dict(_LLAMA_DEFAULTS, intermediate_size=14336, num_key_value_heads=8,
+                               max_position_embeddings=131072, sliding_window=4096), {}),
+    "mixtral": (_mixtral, dict(_LLAMA_DEFAULTS, intermediate_size=14336, num_key_value_heads=8,
+                               max_position_embeddings=131072, num_local_experts=8, num_experts_per_tok=2), {}),
+    "qwen2": (_qwen2, dict(_QWEN_DEFAULTS, intermediate_size=22016, num_key_value_heads=32), {}),
+    "qwen2_moe": (_qwen2_moe, dict(_QWEN_DEFAULTS, intermediate_size=5632, num_key_value_heads=16,
+                                   decoder_sparse_step=1, moe_intermediate_size=1408,
+                                   shared_expert_intermediate_size=5632, num_experts_per_tok=4, num_experts=60,
+                                   mlp_only_layers=[], qkv_bias=True), {}),
+    "qwen3": (_qwen3, dict(_QWEN_DEFAULTS, intermediate_size=22016, num_key_value_heads=32, head_dim=128), {}),
+    "qwen3_moe": (_qwen3_moe, dict(_QWEN_DEFAULTS, intermediate_size=6144, num_key_value_heads=4,
+                                   decoder_sparse_step=1, moe_intermediate_size=768, num_experts_per_tok=8,
+                                   num_experts=128, mlp_only_layers=[]), {"num_experts": ("num_local_experts",)}),
+    "gemma": (_gemma, dict(_GEMMA_DEFAULTS, intermediate_size=24576, num_key_value_heads=16,
+                           max_position_embeddings=8192), {}),
+    "gemma2": (_gemma2, dict(_GEMMA_DEFAULTS, intermediate_size=9216, num_key_value_heads=4,
+                             max_position_embeddings=8192, sliding_window=4096), {}),
+    "gemma3_text": (_gemma3_text, dict(_GEMMA_DEFAULTS, intermediate_size=9216, num_key_value_heads=4,
+                                       max_position_embeddings=131072, sliding_window=4096),
+                    {"sliding_window_pattern": ("_sliding_window_pattern",)}),
     "phi": (_phi, dict(intermediate_size=8192, hidden_act="gelu_new", max_position_embeddings=2048,
                        tie_word_embeddings=False, qk_layernorm=False), {}),
     "phi3": (_phi3, dict(_LLAMA_DEFAULTS, intermediate_size=8192, max_position_embeddings=4096), {}),
     "olmo": (_olmo, _LLAMA_DEFAULTS, {}),
     "olmo2": (_olmo2, _LLAMA_DEFAULTS, {}),
-    "stablelm": (_stablelm, dict(_LLAMA_DEFAULTS, intermediate_size=6912, max_position_embeddings=4096,
-                                 use_qkv_bias=False, qk_layernorm=False, use_parallel_residual=False), {}),
-    "starcoder2": (_starcoder2, dict(_LLAMA_DEFAULTS, intermediate_size=12288, hidden_act="gelu_pytorch_tanh",
-                                     max_position_embeddings=4096, use_bias=True, tie_word_embeddings=True), {}),
+    "stablelm": (_stablelm, dict(_LLAMA_DEFAULTS, intermediate_size=6912, num_key_value_heads=32,
+                                 max_position_embeddings=4096, use_qkv_bias=False, qk_layernorm=False,
+                                 use_parallel_residual=False), {}),
+    "starcoder2": (_starcoder2, dict(_LLAMA_DEFAULTS, intermediate_size=12288, num_key_value_heads=2,
+                                     hidden_act="gelu_pytorch_tanh", max_position_embeddings=4096, use_bias=True,
+                                     tie_word_embeddings=True), {}),
     "cohere": (_cohere, dict(_LLAMA_DEFAULTS, intermediate_size=22528, max_position_embeddings=8192,
                              tie_word_embeddings=True, use_qk_norm=False), {}),
     "deepseek_v3": (_deepseek_v3, dict(_LLAMA_DEFAULTS, intermediate_size=18432, moe_intermediate_size=2048,
