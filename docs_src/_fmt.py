@@ -25,3 +25,9 @@ def pct(x: float, digits: int = 1) -> str:
 
 si = units.si
 gib = units.binary_bytes
+
+
+def sci(x: float, digits: int = 3) -> str:
+    """A large number in KaTeX scientific notation: ``$7.72 \\times 10^{23}$``."""
+    mant, exp = f"{x:.{digits - 1}e}".split("e")
+    return f"${mant} \\times 10^{{{int(exp)}}}$"

@@ -93,3 +93,12 @@ def test_gemm_chapter_numbers():
     total = m.num_layers * sum(g.flops for g in layer_gemms(m, 1, 4096)) + logits_gemm(m, 1, 4096).flops
     assert f"{total:,}" in page
     assert "10944 = 171 x 64 + 0 (aligned)" in page
+
+
+def test_flops_chapter_reproduces_narayanan_exactly():
+    """Narayanan et al. 2021, section 5.1: 96 B S L D^2 (1 + S/6D + V/16LD) for GPT-3 175B, B=1, S=2048."""
+    page = _page("chapters/flops.md")
+    b, s, l, d, v = 1, 2048, 96, 12288, 50257
+    paper = 96 * b * s * l * d * d + 16 * b * s * s * l * d + 6 * b * s * d * v  # the bracket multiplied out
+    assert f"| difference | 0 |" in page
+    assert f"{paper:,}" in page
