@@ -19,13 +19,22 @@ from dataclasses import dataclass
 from cookbook.errors import CookbookError
 from cookbook.model import ModelConfig
 
-__all__ = ["Gemm", "Quantization", "gemm_flops", "gemm_bytes", "arithmetic_intensity", "quantization",
+__all__ = ["SM_COUNTS", "Gemm", "Quantization", "gemm_flops", "gemm_bytes", "arithmetic_intensity", "quantization",
            "ALIGNMENT_BYTES", "alignment_multiple", "pad_to_multiple", "layer_gemms", "logits_gemm"]
 
 # Tensor Cores are used most efficiently when M, N and K are multiples of this many bytes (guide, section 2.2,
 # table "Tensor Core requirements by cuBLAS or cuDNN version"): 16 bytes was the requirement before cuBLAS 11.0
 # (e.g. 8 fp16 elements on V100); on A100 and later, multiples of 128 bytes (64 fp16 elements) are best.
 ALIGNMENT_BYTES = {"v100": 16, "a100": 128}
+
+# Streaming multiprocessors per GPU (the wave size with one tile per SM), keyed like cookbook.hardware's names.
+SM_COUNTS = {
+    "A100-40GB-SXM": (108, "NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020): 108 SMs"),
+    "A100-80GB-SXM": (108, "NVIDIA A100 Tensor Core GPU Architecture whitepaper (2020): 108 SMs"),
+    "H100-SXM": (132, "NVIDIA H100 Tensor Core GPU Architecture whitepaper (2022): 132 SMs (SXM5)"),
+    "H100-PCIe": (114, "NVIDIA H100 Tensor Core GPU Architecture whitepaper (2022): 114 SMs (PCIe)"),
+    "H200-SXM": (132, "NVIDIA H200: the same GH100 configuration as H100 SXM5, 132 SMs"),
+}
 
 
 def _pos(name: str, v) -> None:
