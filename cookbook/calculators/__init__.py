@@ -13,6 +13,7 @@ __all__ = ["calculators", "get", "run", "rows", "describe"]
 _MODULES = (
     "cookbook.calculators.params",
     "cookbook.calculators.flops", "cookbook.calculators.chinchilla",
+    "cookbook.calculators.memory",
 )
 _cache: dict[str, Calculator] = {}
 
