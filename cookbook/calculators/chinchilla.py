@@ -39,6 +39,6 @@ def rows(r: dict) -> list:
 
 CALCULATOR = Calculator(
     name="chinchilla", title="Compute-optimal size (Chinchilla)", fields=FIELDS, compute=compute, rows=rows,
-    legend=LEGEND_SI, uses_model=False,
+    legend=LEGEND_SI, uses_model=False, extra={"example": {"compute": "5.76e23"}},  # the site's default inputs
     help="Compute-optimal parameters and tokens for a FLOP budget: the ~20 tokens/parameter rule and "
          "Hoffmann et al. 2022's fitted law.")
