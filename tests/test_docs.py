@@ -102,3 +102,13 @@ def test_flops_chapter_reproduces_narayanan_exactly():
     paper = 96 * b * s * l * d * d + 16 * b * s * s * l * d + 6 * b * s * d * v  # the bracket multiplied out
     assert f"| difference | 0 |" in page
     assert f"{paper:,}" in page
+
+
+def test_memory_chapter_reproduces_zero_figure_1():
+    """Rajbhandari et al. 2020, Figure 1: 7.5B parameters, N_d = 64: 120, 31.4, 16.6, 1.9 GB per GPU."""
+    from docs_src.memory import state_bytes_per_param_sharded
+    for zero, paper_gb in enumerate((120, 31.4, 16.6, 1.9)):
+        ours = state_bytes_per_param_sharded("llama-3-8b", 64, zero) * 7.5
+        assert round(ours, 1) == paper_gb
+    page = _page("chapters/memory.md")
+    assert "| ZeRO-3 | 0.2500 | 1.9 | 1.9 |" in page
