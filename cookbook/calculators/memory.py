@@ -219,6 +219,7 @@ CALCULATORS = (
                rows=rows_inference, legend="memory in " + LEGEND_BYTES,
                help="Serving memory per GPU: weights (16-bit or quantized), exact KV cache, activations."),
     Calculator(name="fit", title="What fits", compute=compute_fit, rows=rows_fit, legend="memory in " + LEGEND_BYTES,
+               extra={"example": {"preset": "llama-3-8b", "gpu": "H100-SXM", "dp": "8", "zero": "3"}},  # site default
                fields=(Field("mode", "choice", "the question", default="micro_batch", choices=FIT_MODES,
                              group="question"),
                        Field("world_size", "int", "GPUs in the cluster (mode layouts)", minimum=1,
