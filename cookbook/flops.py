@@ -10,8 +10,9 @@ Conventions (each result carries them in ``CONVENTIONS``):
   (the diagonal included), and on a sliding-window layer of window W a query at position i sees min(i+1, W) keys
   (Hugging Face's window: key j is visible when i - W < j <= i).
 - **Decode at context C**: one new token per sequence with C tokens already in the KV cache; it attends to C+1
-  keys (the cache and itself; min(C+1, W) on a window layer under ``causal``). Summing decode over
-  C = 0..S-1 gives exactly the causal prefill of S tokens.
+  keys (the cache and itself; min(C+1, W) on a window layer under ``causal``, which is what Hugging Face's
+  sliding-window caches compute). Summing decode over C = 0..S-1 gives exactly the causal prefill of S tokens.
+  MLA decode: ``expand`` (kv_up over the whole latent cache each step, as Hugging Face does) or ``absorb``.
 - **lm_head** over every position in training and prefill (Hugging Face computes logits for all positions);
   ``prefill_logits="last"`` counts only the last one (what serving engines do).
 - **Backward = 2 x forward** for every matmul (weight gradient + input gradient).
@@ -31,9 +32,10 @@ from cookbook.errors import CookbookError
 from cookbook.model import ModelConfig
 
 __all__ = ["ForwardFlops", "TrainingFlops", "InferenceFlops", "forward_flops", "decode_flops", "training_flops",
-           "inference_flops", "recompute_flops", "rule_of_thumb_flops", "utilization",
-           "training_time", "chinchilla_rule", "chinchilla_fit", "chinchilla_loss", "CHINCHILLA_FIT", "attention_pairs", "decode_keys", "matmul_params_per_token", "ATTENTION",
-           "RECOMPUTE", "BREAKDOWN_KEYS", "CONVENTIONS"]
+           "inference_flops", "recompute_flops", "rule_of_thumb_flops", "utilization", "training_time",
+           "chinchilla_rule", "chinchilla_fit", "chinchilla_loss", "CHINCHILLA_FIT", "attention_pairs",
+           "decode_keys", "matmul_params_per_token", "ATTENTION", "RECOMPUTE", "MLA_DECODE", "BREAKDOWN_KEYS",
+           "CONVENTIONS"]
 
 ATTENTION = ("full", "causal")
 RECOMPUTE = ("none", "selective", "full")
@@ -51,6 +53,8 @@ CONVENTIONS = {
     "backward": "2 x forward for every matmul",
     "recompute": "counted apart; model FLOPs (MFU) exclude it, hardware FLOPs (HFU) include it",
     "moe": "top_k routed experts per token, plus shared experts and router",
+    "mla_decode": {"expand": "kv_up re-applied to every cached latent each step (Hugging Face transformers)",
+                   "absorb": "kv_up folded into query/output; attention over the latent (vLLM, FlashMLA)"},
 }
 
 
@@ -138,13 +142,23 @@ class ForwardFlops:
         return sum(self.breakdown[k] for k in keys)
 
 
-def _layer_forward(m: ModelConfig, i: int, tokens: int, keys_per_head: int, batch: int) -> dict[str, int]:
+def _layer_forward(m: ModelConfig, i: int, tokens: int, keys_per_head: int, batch: int,
+                   mla_decode: str | None = None) -> dict[str, int]:
     """Forward FLOPs of layer i: ``tokens`` new tokens in all, ``keys_per_head`` (query, key) pairs per
-    sequence and head, ``batch`` sequences."""
+    sequence and head, ``batch`` sequences. ``mla_decode`` (decode only): how MLA attends to its latent cache."""
     part = {k: 2 * tokens * v for k, v in matmul_params_per_token(m, i).items()}
+    d_qk, d_v = m.head_size, m.v_head_size
+    if m.mla is not None and mla_decode == "expand":
+        # the cache holds latents; kv_up re-expands every cached key (not only the new ones) at each step
+        a = m.mla
+        part["mla_up"] += 2 * (batch * keys_per_head - tokens) * a.kv_lora_rank * m.num_heads * (
+            a.qk_nope_head_dim + a.v_head_dim)
+    elif m.mla is not None and mla_decode == "absorb":
+        # W_UK folded into the query, W_UV applied after: same per-token matmuls, attention in latent space
+        d_qk, d_v = m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, m.mla.kv_lora_rank
     pairs = batch * m.num_heads * keys_per_head
-    part["attention_scores"] = 2 * pairs * m.head_size
-    part["attention_values"] = 2 * pairs * m.v_head_size
+    part["attention_scores"] = 2 * pairs * d_qk
+    part["attention_values"] = 2 * pairs * d_v
     return part
 
 
@@ -171,16 +185,24 @@ def forward_flops(m: ModelConfig, batch: int, seq: int, attention: str = "full",
     return _assemble(m, parts, t, t if logits == "all" else batch)
 
 
-def decode_flops(m: ModelConfig, context: int, batch: int = 1, attention: str = "causal",
-                 steps: int = 1) -> ForwardFlops:
+MLA_DECODE = ("expand", "absorb")
+
+
+def decode_flops(m: ModelConfig, context: int, batch: int = 1, attention: str = "causal", steps: int = 1,
+                 mla_decode: str = "expand") -> ForwardFlops:
     """Forward FLOPs of ``steps`` decode steps of ``batch`` sequences, the first at ``context`` cached tokens
-    (the next at context+1, ...); each step runs one token per sequence and its logits."""
+    (the next at context+1, ...); each step runs one token per sequence and its logits.
+
+    MLA models cache the latent; ``mla_decode="expand"`` re-applies kv_up to every cached latent at each step
+    (Hugging Face transformers), ``"absorb"`` folds kv_up into the query and output (DeepSeek-V2 paper, section
+    2.1.2; vLLM, FlashMLA): scores over kv_lora_rank + rope dims, values over kv_lora_rank dims."""
     _check("context", context, 0)
     _check("batch", batch)
     _check("steps", steps, 0)
+    _choice("mla_decode", mla_decode, MLA_DECODE)
     t = batch * steps
     parts = [_layer_forward(m, i, t, decode_keys(context, context + steps - 1, m.attention_window(i), attention),
-                            batch) for i in range(m.num_layers)]
+                            batch, mla_decode) for i in range(m.num_layers)]
     return _assemble(m, parts, t, t)
 
 
@@ -246,17 +268,18 @@ class InferenceFlops:
 
 
 def inference_flops(m: ModelConfig, prompt: int, output: int, batch: int = 1, attention: str = "causal",
-                    prefill_logits: str = "all") -> InferenceFlops:
+                    prefill_logits: str = "all", mla_decode: str = "expand") -> InferenceFlops:
     """FLOPs to serve ``batch`` requests of ``prompt`` prompt tokens and ``output`` generated tokens."""
     _check("prompt", prompt)
     _check("output", output)
     pre = forward_flops(m, batch, prompt, attention, prefill_logits)
     steps = output - 1
-    dec = decode_flops(m, prompt, batch, attention, steps)
+    dec = decode_flops(m, prompt, batch, attention, steps, mla_decode)
     last = prompt + max(steps, 1) - 1
-    return InferenceFlops(prefill=pre, decode=dec, decode_first=decode_flops(m, prompt, batch, attention),
-                          decode_last=decode_flops(m, last, batch, attention), batch=batch, prompt=prompt,
-                          output=output)
+    return InferenceFlops(prefill=pre, decode=dec,
+                          decode_first=decode_flops(m, prompt, batch, attention, 1, mla_decode),
+                          decode_last=decode_flops(m, last, batch, attention, 1, mla_decode), batch=batch,
+                          prompt=prompt, output=output)
 
 
 # ---- rules of thumb, side by side -------------------------------------------------------------------------

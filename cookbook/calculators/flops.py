@@ -25,6 +25,8 @@ FIELDS = (
     Field("context", "int", "C, cached tokens for one decode step (inference)", minimum=0, group=_I),
     Field("prefill_logits", "choice", "lm_head in prefill: all positions (Hugging Face) or the last one (serving)",
           default="all", choices=("all", "last"), group=_I),
+    Field("mla_decode", "choice", "MLA decode: expand (kv_up over the cached latents, Hugging Face) or absorb "
+          "(vLLM, FlashMLA)", default="expand", choices=F.MLA_DECODE, group=_I),
     Field("gpu", "choice", "accelerator from the hardware table", choices=gpu_names(), group=_U),
     Field("dtype", "choice", "peak to use (dense)", default="bf16", choices=DTYPES, group=_U),
     Field("num_gpus", "int", "N, GPUs", default=1, minimum=1, group=_U),
@@ -72,13 +74,15 @@ def _inference(m, inputs: dict) -> dict | None:
         raise CookbookError("--output needs --prompt (the prompt tokens per request)")
     out = {}
     if p is not None:
-        r = F.inference_flops(m, p, o or 1, inputs["batch"], inputs["attention"], inputs["prefill_logits"])
+        r = F.inference_flops(m, p, o or 1, inputs["batch"], inputs["attention"], inputs["prefill_logits"],
+                              inputs["mla_decode"])
         out["request"] = {"prompt": p, "output": o or 1, "batch": inputs["batch"], "prefill": _fwd_dict(r.prefill),
                           "decode": _fwd_dict(r.decode), "decode_steps": r.output - 1, "total": r.total,
                           "decode_first_step": r.decode_first.total, "decode_last_step": r.decode_last.total}
     if c is not None:
         out["decode_step"] = {"context": c, "batch": inputs["batch"],
-                              **_fwd_dict(F.decode_flops(m, c, inputs["batch"], inputs["attention"]))}
+                              **_fwd_dict(F.decode_flops(m, c, inputs["batch"], inputs["attention"], 1,
+                                                         inputs["mla_decode"]))}
     return out or None
 
 
