@@ -212,6 +212,8 @@ def _qwen_moe(c, shared: bool):
     n = c.int("num_experts")
     every = c.int("decoder_sparse_step")
     only = c.get("mlp_only_layers") or []
+    if not isinstance(only, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in only):
+        raise CookbookError(f"config.json 'mlp_only_layers' must be a list of layer indices, got {only!r}")
     kw = dict(num_experts=n, top_k=c.int("num_experts_per_tok"), expert_ffn_size=c.int("moe_intermediate_size"),
               layer_interval=every, dense_layers=tuple(only))
     s = c.int("shared_expert_intermediate_size") if shared else 0
@@ -418,6 +420,8 @@ def from_hf_config(config: dict, name: str | None = None) -> ModelConfig:
     if "text_config" in config and isinstance(config["text_config"], dict) and "model_type" in config["text_config"]:
         config = config["text_config"]  # multimodal wrappers (e.g. gemma3): the language model
     mt = config.get("model_type")
+    if mt is not None and not isinstance(mt, str):
+        raise CookbookError(f"config.json 'model_type' must be a string, got {mt!r}")
     if mt is None:
         raise CookbookError("config.json has no 'model_type'; add it (one of: "
                             + ", ".join(SUPPORTED_MODEL_TYPES) + ")")

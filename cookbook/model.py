@@ -27,6 +27,11 @@ def _positive(name: str, value, allow_zero: bool = False) -> None:
         raise CookbookError(f"{name} must be {need}, got {value!r}")
 
 
+def _flag(name: str, value) -> None:
+    if not isinstance(value, bool):
+        raise CookbookError(f"{name} must be True or False, got {value!r}")
+
+
 def _choice(name: str, value, choices) -> None:
     if value not in choices:
         raise CookbookError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
@@ -63,6 +68,12 @@ class MoEConfig:
         _positive("moe.num_shared_experts", self.num_shared_experts, allow_zero=True)
         _positive("moe.first_dense_layers", self.first_dense_layers, allow_zero=True)
         _positive("moe.layer_interval", self.layer_interval)
+        for f in ("shared_expert_gate", "router_bias", "expert_bias"):
+            _flag(f"moe.{f}", getattr(self, f))
+        if not isinstance(self.dense_layers, (list, tuple)):
+            raise CookbookError(f"moe.dense_layers must be a list of layer indices, got {self.dense_layers!r}")
+        for i in self.dense_layers:
+            _positive("moe.dense_layers entry", i, allow_zero=True)
         if self.top_k > self.num_experts:
             raise CookbookError(
                 f"moe.top_k ({self.top_k}) exceeds moe.num_experts ({self.num_experts}); "
@@ -104,6 +115,10 @@ class MLAConfig:
     @property
     def qk_head_dim(self) -> int:
         return self.qk_nope_head_dim + self.qk_rope_head_dim
+
+
+_FLAGS = ("gated_mlp", "tie_embeddings", "norm_bias", "parallel_block", "qk_norm_bias", "embedding_norm",
+          "final_norm", "qkv_bias", "out_bias", "mlp_bias", "lm_head_bias", "attention_sinks")
 
 
 @dataclass(frozen=True)
@@ -169,6 +184,8 @@ class ModelConfig:
             if getattr(self, f) is not None:
                 _positive(f, getattr(self, f))
         _positive("position_offset", self.position_offset, allow_zero=True)
+        for f in _FLAGS:
+            _flag(f, getattr(self, f))
         _choice("norm", self.norm, NORMS)
         _choice("position", self.position, POSITIONS)
         _choice("qk_norm", self.qk_norm, QK_NORMS)
