@@ -112,3 +112,10 @@ def test_memory_chapter_reproduces_zero_figure_1():
         assert round(ours, 1) == paper_gb
     page = _page("chapters/memory.md")
     assert "| ZeRO-3 | 0.2500 | 1.9 | 1.9 |" in page
+
+
+def test_parallelism_chapter_numbers():
+    page = _page("chapters/parallelism.md")
+    assert "$2(n-1)/n = 7/4$" in page  # nccl-tests all-reduce factor on 8 ranks
+    assert "a ratio of 1.5" in page  # ZeRO-3 vs DP, Rajbhandari et al. 2020 section 7.2
+    assert "| 8 | 46.7 % |" in page  # bubble (p-1)/(m+p-1) = 7/15 for p = 8, m = 8
