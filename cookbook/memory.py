@@ -267,7 +267,7 @@ def training_memory(m: ModelConfig, layout: ParallelLayout | None = None, seq_le
                     world_size: int | None = None) -> dict:
     """Training memory per GPU by category on the pipeline stage that needs the most (see module docstring).
 
-    Returns {"per_gpu": {category: bytes}, "total", "stage", "per_stage_total", "communication_detail",
+    Returns {"per_gpu": {category: bytes}, "total", "peak_if_grads_freed", "stage", "per_stage_total", "communication_detail",
     "activation_detail", "conventions"}; ``per_gpu`` parts sum to ``total``.
     """
     lay = layout or ParallelLayout()
@@ -313,7 +313,10 @@ def _stage_memory(m, lay, seq_len, pr, precision, states, state_bytes, recompute
     comm = _comm_buffers(m, lay, seq_len, pr, sp_)
     cat["communication_buffers"] = sum(comm.values())
     cat["framework_overhead"] = overhead
-    return {"per_gpu": cat, "total": sum(cat.values()), "stage": stage, "communication_detail": comm,
+    static = sum(cat.values()) - cat["gradients"] - cat["activations"] - cat["temporaries"]
+    peak_freed = static + max(cat["activations"] + cat["temporaries"], cat["gradients"])
+    return {"per_gpu": cat, "total": sum(cat.values()), "peak_if_grads_freed": peak_freed, "stage": stage,
+            "communication_detail": comm,
             "activation_detail": act, "params_on_gpu": sp_}
 
 
@@ -325,7 +328,10 @@ def _conventions(precision, optimizer, activation_model, attention, overhead) ->
         "optimizer": optimizer,
         "activations": ("Korthikanti et al. 2022 Table 2 (GPT, 16-bit, eager attention)" if activation_model ==
                         "korthikanti" else f"Hugging Face transformers saved tensors, {attention} attention"),
-        "total": "sum of categories, each at its maximum (conservative; PyTorch's peak can be lower)",
+        "total": "sum of categories, each at its maximum (conservative; persistent gradient buffers as in DDP, "
+                 "Megatron, DeepSpeed)",
+        "peak_if_grads_freed": "weights + optimizer + master + buffers + overhead + max(activations + "
+                               "temporaries, gradients): plain PyTorch with zero_grad(set_to_none=True)",
         "stage": "pipeline stage with the largest total (first: embedding + most micro-batches in flight; "
                  "last: lm_head + loss)",
         "framework_overhead": f"{overhead} bytes, settable (CUDA context, NCCL, allocator slack)",

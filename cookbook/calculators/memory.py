@@ -102,7 +102,8 @@ def compute_memory(**inputs) -> dict:
                           inputs["attention"], inputs["activation_model"], _overhead(inputs),
                           world_size=None)
     out = {"model": m.name, "layout": S._layout_dict(lay), "world_size": lay.world_size, "seq": inputs["seq"],
-           "per_gpu": r["per_gpu"], "total": r["total"], "stage": r["stage"], "per_stage_total": r["per_stage_total"],
+           "per_gpu": r["per_gpu"], "total": r["total"],
+           "peak_if_grads_freed": r["peak_if_grads_freed"], "stage": r["stage"], "per_stage_total": r["per_stage_total"],
            "communication_detail": r["communication_detail"], "activation_detail": r["activation_detail"],
            "conventions": r["conventions"]}
     return _fits(out, inputs)
@@ -127,7 +128,8 @@ def rows_memory(r: dict) -> list:
                       f"zero={lay['zero']} micro_batch={lay['micro_batch']} (world {r['world_size']})"),
            ("per GPU (stage %d)" % r["stage"], "")]
     out += _gib_rows(r["per_gpu"])
-    out += [("total per GPU", binary_bytes(r["total"]))] + _fit_rows(r)
+    out += [("total per GPU", binary_bytes(r["total"])),
+            ("peak if gradients are freed", binary_bytes(r["peak_if_grads_freed"]))] + _fit_rows(r)
     out += [(f"note {k}", v) for k, v in r["conventions"].items() if k in ("precision", "activations", "total")]
     return out
 
