@@ -119,3 +119,11 @@ def test_parallelism_chapter_numbers():
     assert "$2(n-1)/n = 7/4$" in page  # nccl-tests all-reduce factor on 8 ranks
     assert "a ratio of 1.5" in page  # ZeRO-3 vs DP, Rajbhandari et al. 2020 section 7.2
     assert "| 8 | 46.7 % |" in page  # bubble (p-1)/(m+p-1) = 7/15 for p = 8, m = 8
+
+
+def test_benchmarks_chapter_conversions():
+    page = _page("chapters/benchmarks.md")
+    # nccl-tests: 1 GiB in 4 ms is 268 GB/s algbw; x 2(n-1)/n = 7/4 on 8 ranks -> 470 GB/s busbw
+    assert "268 GB/s" in page and "470 GB/s" in page
+    # ml-engineering's H100 MAMF 794.5 TFLOP/s over the 989.5 TFLOP/s dense bf16 datasheet peak
+    assert "| 80.3 % |" in page
