@@ -1,0 +1,289 @@
+"""Training step time: compute + memory-bound work + exposed communication + pipeline bubble; MFU; time to train.
+
+Per step, on the busiest pipeline stage, for one micro-batch (``t_mb``):
+
+- **compute** = hardware matmul FLOPs of the stage's layers (forward, backward = 2 x forward, recompute; the
+  lm_head on the last stage) per GPU (split by TP and CP) / (dense peak x ``Efficiency.matmul``). FLOPs come from
+  cookbook.flops (``attention``: ``causal`` for kernels that skip masked blocks, ``full`` for eager/unfused ones).
+- **memory_bound** (``non_matmul="activations"``): norms, activations, softmax, dropout, residuals are bounded
+  by HBM traffic. Convention: every activation byte a layer saves for backward (cookbook.memory, no recompute)
+  is written once in the forward, read once and its gradient written once in the backward (3x), plus once more
+  for what recomputation re-creates; time = bytes / (HBM bandwidth x ``Efficiency.hbm``). ``none`` drops it.
+- **communication**, each collective timed as nccl-tests busbw traffic (cookbook.comm ``bytes_sent_per_rank``) /
+  (link bandwidth x link efficiency) + ``Efficiency.collective_latency``, then multiplied by (1 - overlap):
+  TP: 2 all-reduces per layer in the forward and 2 in the backward (+2 per recomputed forward) of the layer
+  activations B*S*D, or with sequence parallelism the same traffic as all-gather + reduce-scatter pairs;
+  CP: all-gather of K and V in the forward, reduce-scatter of their gradients in the backward;
+  EP: 2 all-to-alls (dispatch, combine) per MoE layer forward and 2 backward of top_k*B*S*D;
+  PP: one send of the stage's output activation forward and one gradient back per micro-batch and model chunk,
+  1/TP of B*S*D per GPU (Megatron's scatter-gather, Narayanan et al. 2021 section 4.1, or sequence parallelism);
+  DP (once per step): ZeRO-0 all-reduce of the stage's gradients, ZeRO-1/2 reduce-scatter of gradients plus
+  all-gather of updated weights, ZeRO-3 per micro-batch an all-gather of weights for forward and for backward
+  and a reduce-scatter of gradients.
+- **links**: ranks are ordered TP fastest, then CP, EP (inside DP), DP, PP slowest (Megatron-LM); a group
+  whose ranks span more than ``gpus_per_node`` GPUs uses the inter-node bandwidth per GPU, else NVLink.
+- **pipeline** (Narayanan et al. 2021, sections 2.2.1-2.2.2): step = t_mb x (m + (p - 1)/v) for m micro-batches,
+  p stages and v model chunks per GPU (1F1B: v = 1). The bubble is (p - 1)/(v m) of the ideal time,
+  (p - 1)/(v m + p - 1) of the step.
+- **MFU** = model FLOPs (forward + backward, no recompute, the ``attention`` convention) per step / (step time x
+  GPUs x peak); HFU adds the recompute. Not modelled: optimizer step, data loading, stragglers, failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from cookbook.comm import bytes_sent_per_rank
+from cookbook.efficiency import Efficiency, efficiency_for
+from cookbook.errors import CookbookError
+from cookbook.flops import ATTENTION, forward_flops, recompute_flops
+from cookbook.hardware import GPU
+from cookbook.layout import ParallelLayout
+from cookbook.memory import PRECISIONS, activation_bytes_per_gpu
+from cookbook.model import ModelConfig
+from cookbook.params import count_params
+
+__all__ = ["TrainingProblem", "step_time", "time_to_train", "bubble_fraction", "COMM_KINDS", "PARTS",
+           "NON_MATMUL", "DTYPE_OF_PRECISION"]
+
+COMM_KINDS = ("tp", "cp", "ep", "pp", "dp")
+PARTS = ("compute", "memory_bound", "tp_comm", "cp_comm", "ep_comm", "pp_comm", "bubble", "dp_comm")
+NON_MATMUL = ("activations", "none")
+DTYPE_OF_PRECISION = {"fp32": "tf32", "fp8": "fp8"}  # else bf16/fp16 tensor peak
+
+
+def _pos_int(name, v, minimum=1):
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise CookbookError(f"{name} must be an integer >= {minimum}, got {v!r}")
+
+
+def bubble_fraction(pp: int, num_microbatches: int, virtual_stages: int = 1) -> Fraction:
+    """Pipeline bubble as a fraction of the ideal (bubble-free) time: (p - 1) / (v m), Narayanan et al. 2021."""
+    _pos_int("pp", pp)
+    _pos_int("num_microbatches", num_microbatches)
+    _pos_int("virtual_stages", virtual_stages)
+    return Fraction(pp - 1, virtual_stages * num_microbatches)
+
+
+@dataclass(frozen=True)
+class TrainingProblem:
+    """Per-model quantities computed once (FLOPs per sequence, per-layer params) for many layouts."""
+
+    model: ModelConfig
+    seq: int
+    attention: str
+    layer_fwd: tuple          # forward FLOPs of each layer for one sequence of ``seq`` tokens
+    lm_head_fwd: int          # lm_head (+ embedding projection) forward FLOPs for one sequence
+    recompute_per_seq: dict   # policy -> recompute FLOPs for one sequence (all layers)
+    model_flops_per_seq: int  # forward + backward, one sequence
+    layer_params: tuple       # dense (non-expert) params, expert params per layer
+    outer_params: tuple       # (first-stage params: embedding..., last-stage params: lm_head, final norm)
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # memory-bound traffic per layout
+
+    @classmethod
+    def build(cls, m: ModelConfig, seq: int, attention: str = "causal") -> "TrainingProblem":
+        _pos_int("seq", seq)
+        if attention not in ATTENTION:
+            raise CookbookError(f"attention must be one of {', '.join(ATTENTION)}; got {attention!r}")
+        fwd = forward_flops(m, 1, seq, attention)
+        pc = count_params(m)
+        b = pc.breakdown
+        lp = tuple((p["attention"] + p["mlp"] + p["shared_experts"] + p["router"] + p["layer_norms"], p["experts"])
+                   for p in pc.per_layer)
+        first = b["embedding"] + b["position_embedding"] + b["embedding_norm"] + b["embedding_projection"]
+        last = b["lm_head"] + b["final_norm"] + (b["embedding"] if m.tie_embeddings else 0)
+        return cls(model=m, seq=seq, attention=attention, layer_fwd=fwd.layers,
+                   lm_head_fwd=fwd.breakdown["lm_head"] + fwd.breakdown["embedding_projection"],
+                   recompute_per_seq={r: recompute_flops(fwd, r) for r in ("none", "selective", "full")},
+                   model_flops_per_seq=3 * fwd.total, layer_params=lp, outer_params=(first, last))
+
+
+def _stage_layers(n_layers: int, chunks: int) -> list[int]:
+    """Layers per model chunk, as even as possible (the first chunks take the remainder)."""
+    q, r = divmod(n_layers, chunks)
+    return [q + (1 if i < r else 0) for i in range(chunks)]
+
+
+def _group_link(stride: int, size: int, gpus_per_node: int, gpu: GPU, eff: Efficiency) -> float:
+    """Bytes/s one rank of a group of ``size`` ranks spaced ``stride`` apart gets (after efficiency)."""
+    if stride * size <= gpus_per_node and gpu.intra_node_bandwidth:
+        return gpu.intra_node_bandwidth * eff.intra_link
+    if not gpu.inter_node_bandwidth:
+        raise CookbookError(f"{gpu.name} has no inter-node bandwidth in the hardware table; a group of {size} "
+                            f"ranks at stride {stride} spans nodes of {gpus_per_node} GPUs. Use a custom GPU "
+                            "with inter_node_bandwidth or keep the layout inside one node")
+    return gpu.inter_node_bandwidth * eff.inter_link
+
+
+def _coll(op: str, n: int, size: float, bw: float, eff: Efficiency, calls: int) -> float:
+    if n <= 1 or calls == 0:
+        return 0.0
+    return calls * (float(bytes_sent_per_rank(op, n, int(size))) / bw + eff.collective_latency)
+
+
+def _check_layout(m: ModelConfig, lay: ParallelLayout, seq: int) -> None:
+    try:
+        lay.check(m, seq)
+    except CookbookError as e:  # uneven pipeline splits are allowed here (Llama 3: 126 layers over 16 stages)
+        if not str(e).startswith("num_layers"):
+            raise
+    if lay.pp * lay.virtual_stages > m.num_layers:
+        raise CookbookError(f"pp*virtual_stages ({lay.pp}*{lay.virtual_stages}) exceeds num_layers "
+                            f"({m.num_layers})")
+
+
+def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recompute: str = "none",
+              precision: str = "bf16-mixed", efficiency: Efficiency | None = None, overlap: dict | None = None,
+              gpus_per_node: int = 8, non_matmul: str = "activations", activation_attention: str = "flash",
+              activation_model: str = "hf", dtype: str | None = None) -> dict:
+    """Predicted time of one training step of ``layout`` (global batch = micro_batch x num_microbatches x dp).
+
+    Returns {"step_time", "breakdown" (PARTS, summing to step_time), "comm_unoverlapped", "per_microbatch",
+    "mfu", "hfu", "tokens_per_second", "flops", "efficiency", "conventions"}. ``overlap``: fraction in [0, 1]
+    of each COMM_KINDS' time hidden behind compute (default 0: all exposed).
+    """
+    m, seq = problem.model, problem.seq
+    _check_layout(m, layout, seq)
+    if recompute not in problem.recompute_per_seq:
+        raise CookbookError(f"recompute must be one of none, selective, full; got {recompute!r}")
+    if precision not in PRECISIONS:
+        raise CookbookError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+    if non_matmul not in NON_MATMUL:
+        raise CookbookError(f"non_matmul must be one of {', '.join(NON_MATMUL)}; got {non_matmul!r}")
+    _pos_int("gpus_per_node", gpus_per_node)
+    ov = _overlap(overlap)
+    eff = efficiency or efficiency_for(gpu)
+    pr = PRECISIONS[precision]
+    peak = gpu.peak(dtype or DTYPE_OF_PRECISION.get(precision, "bf16")) * eff.matmul
+    lay = layout
+    b, tp, cp, pp, v = lay.micro_batch, lay.tp, lay.cp, lay.pp, lay.virtual_stages
+    mb = lay.num_microbatches
+    chunks = _stage_layers(m.num_layers, pp * v)
+    # busiest stage: its v chunks are chunk s, s+pp, s+2pp, ... ; last stage also runs the lm_head
+    per_stage = []
+    start = [sum(chunks[:i]) for i in range(len(chunks))]
+    for s in range(pp):
+        idx = [i for c in range(s, pp * v, pp) for i in range(start[c], start[c] + chunks[c])]
+        f = sum(problem.layer_fwd[i] for i in idx) + (problem.lm_head_fwd if s == pp - 1 else 0)
+        per_stage.append((f, idx))
+    f_stage, idx = max(per_stage, key=lambda x: x[0])
+    n_layers = len(idx)
+    frac = n_layers / m.num_layers
+    rec = problem.recompute_per_seq[recompute] * frac
+    hw = b * (3 * f_stage + rec) / (tp * cp)
+    t_compute = hw / peak
+
+    t_mem = 0.0
+    if non_matmul == "activations":
+        t_mem = n_layers * _layer_traffic(problem, lay, recompute, precision, activation_attention,
+                                          activation_model) / (gpu.hbm_bandwidth * eff.hbm)
+
+    act = pr.act
+    s_loc = seq // cp
+    sp_div = tp if lay.sequence_parallel else 1
+    recomputed_fwd = 1 if recompute == "full" else 0
+    comm = dict.fromkeys(COMM_KINDS, 0.0)
+    if tp > 1:
+        bw = _group_link(1, tp, gpus_per_node, gpu, eff)
+        size = b * s_loc * m.hidden_size * act
+        calls = 2 * (2 + recomputed_fwd) * n_layers
+        if lay.sequence_parallel:
+            comm["tp"] = (_coll("all_gather", tp, size, bw, eff, calls) +
+                          _coll("reduce_scatter", tp, size, bw, eff, calls))
+        else:
+            comm["tp"] = _coll("all_reduce", tp, size, bw, eff, calls)
+    if cp > 1:
+        bw = _group_link(tp, cp, gpus_per_node, gpu, eff)
+        kv = b * seq * 2 * m.kv_heads * m.head_size * act / tp
+        calls = (1 + recomputed_fwd) * n_layers
+        comm["cp"] = _coll("all_gather", cp, kv, bw, eff, calls) + _coll("reduce_scatter", cp, kv, bw, eff,
+                                                                            n_layers)
+    if m.moe is not None and lay.ep > 1:
+        bw = _group_link(tp * cp, lay.ep, gpus_per_node, gpu, eff)
+        moe_layers = sum(1 for i in idx if m.is_moe_layer(i))
+        size = b * s_loc * m.moe.top_k * m.hidden_size * act / sp_div
+        comm["ep"] = _coll("all_to_all", lay.ep, size, bw, eff, 2 * (2 + recomputed_fwd) * moe_layers)
+    if pp > 1:
+        bw = _group_link(tp * cp * lay.dp, 2, gpus_per_node, gpu, eff)
+        size = b * s_loc * m.hidden_size * act / tp  # scatter-gather (Narayanan et al. 2021, 4.1) or SP
+        comm["pp"] = 2 * v * (size / bw + eff.collective_latency)
+    t_mb = t_compute + t_mem + sum(comm[k] * (1 - ov[k]) for k in ("tp", "cp", "ep", "pp"))
+    t_dp = _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx)
+    bubble = t_mb * (pp - 1) / v
+    parts = {"compute": t_compute * mb, "memory_bound": t_mem * mb,
+             **{f"{k}_comm": comm[k] * (1 - ov[k]) * mb for k in ("tp", "cp", "ep", "pp")},
+             "bubble": bubble, "dp_comm": t_dp * (1 - ov["dp"])}
+    total = sum(parts.values())
+    world = lay.world_size
+    tokens = lay.global_batch * seq
+    model_flops = problem.model_flops_per_seq * lay.global_batch
+    hw_flops = model_flops + problem.recompute_per_seq[recompute] * lay.global_batch
+    peak_raw = gpu.peak(dtype or DTYPE_OF_PRECISION.get(precision, "bf16"))
+    return {"step_time": total, "breakdown": parts,
+            "comm_unoverlapped": {**{k: comm[k] * mb for k in ("tp", "cp", "ep", "pp")}, "dp": t_dp},
+            "per_microbatch": t_mb, "bubble_fraction": float(bubble_fraction(pp, mb, v)),
+            "mfu": model_flops / (total * world * peak_raw), "hfu": hw_flops / (total * world * peak_raw),
+            "tokens_per_second": tokens / total, "tokens_per_step": tokens,
+            "flops": {"model": model_flops, "hardware": hw_flops}, "busiest_stage_layers": n_layers,
+            "efficiency": eff.as_dict(), "overlap": ov}
+
+
+def _overlap(overlap: dict | None) -> dict:
+    ov = dict.fromkeys(COMM_KINDS, 0.0)
+    for k, v in (overlap or {}).items():
+        if k not in ov:
+            raise CookbookError(f"overlap key {k!r} unknown; use {', '.join(COMM_KINDS)}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            raise CookbookError(f"overlap[{k!r}] must be a fraction in [0, 1], got {v!r}")
+        ov[k] = float(v)
+    return ov
+
+
+def _layer_traffic(problem, lay, recompute, precision, impl, act_model) -> float:
+    """HBM bytes of memory-bound work per layer per micro-batch on one GPU (see module docstring)."""
+    key = (lay.tp, lay.cp, lay.sequence_parallel, lay.micro_batch, recompute, precision,
+           impl, act_model)
+    if key in problem.cache:
+        return problem.cache[key]
+    m = problem.model
+    one = ParallelLayout(tp=lay.tp, cp=lay.cp, sequence_parallel=lay.sequence_parallel, micro_batch=lay.micro_batch)
+    saved = activation_bytes_per_gpu(m, one, problem.seq, precision, impl, "none", act_model)["layers"]
+    if recompute == "full":
+        again = saved
+    elif recompute == "selective":
+        kept = activation_bytes_per_gpu(m, one, problem.seq, precision, impl, "selective", act_model)["layers"]
+        again = saved - kept
+    else:
+        again = 0
+    out = (3 * saved + again) / m.num_layers
+    problem.cache[key] = out
+    return out
+
+
+def _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx) -> float:
+    n = lay.dp_group
+    if n <= 1:
+        return 0.0
+    dense = sum(problem.layer_params[i][0] for i in idx)
+    experts = sum(problem.layer_params[i][1] for i in idx)
+    first, last = problem.outer_params
+    outer = max(first if 0 in idx else 0, last if (problem.model.num_layers - 1) in idx else 0)
+    params = (dense + outer) / lay.tp + experts / (lay.tp * lay.ep)
+    bw = _group_link(lay.tp, n, gpus_per_node, gpu, eff)
+    grads, weights = params * pr.grad, params * pr.weight
+    z = lay.zero_stage
+    if z == 0:
+        return _coll("all_reduce", n, grads, bw, eff, 1)
+    if z in (1, 2):
+        return _coll("reduce_scatter", n, grads, bw, eff, 1) + _coll("all_gather", n, weights, bw, eff, 1)
+    mb = lay.num_microbatches
+    return mb * (_coll("reduce_scatter", n, grads, bw, eff, 1) + _coll("all_gather", n, weights, bw, eff, 2))
+
+
+def time_to_train(tokens: float, step: dict) -> dict:
+    """Seconds and steps to train on ``tokens`` tokens at the predicted ``step`` (a step_time result)."""
+    if isinstance(tokens, bool) or not isinstance(tokens, (int, float)) or not tokens > 0:
+        raise CookbookError(f"tokens must be a positive number, got {tokens!r}")
+    steps = tokens / step["tokens_per_step"]
+    return {"steps": steps, "seconds": steps * step["step_time"]}
