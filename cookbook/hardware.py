@@ -71,7 +71,8 @@ def _check_positive(name: str, v) -> None:
         raise CookbookError(f"{name} must be a positive finite number, got {v!r}")
 
 
-_A100 = "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf"
+_A100 = ("https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/"
+         "nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf")
 _H100 = "https://resources.nvidia.com/en-us-tensor-core/nvidia-tensor-core-gpu-datasheet"
 _H200 = "https://www.nvidia.com/en-us/data-center/h200/"
 _HGX = "https://www.nvidia.com/en-us/data-center/hgx/"
@@ -106,7 +107,8 @@ def _tf(x):
 
 def _row(name, bf16, fp8, tf32, fp32, mem_gb, bw_gb, source, link, inter=(None, ""), fp16=None, note=""):
     return GPU(name=name, bf16=_tf(bf16), fp16=_tf(fp16 or bf16), fp8=_tf(fp8), tf32=_tf(tf32), fp32=_tf(fp32),
-               hbm_bytes=round(mem_gb * GB), hbm_bandwidth=round(bw_gb * 10) * (GB // 10), source=source, intra_node=link[0], intra_node_bandwidth=link[1],
+               hbm_bytes=round(mem_gb * GB), hbm_bandwidth=round(bw_gb * 10) * (GB // 10), source=source,
+               intra_node=link[0], intra_node_bandwidth=link[1],
                inter_node_bandwidth=inter[0], inter_node_source=inter[1], note=note)
 
 

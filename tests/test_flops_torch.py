@@ -115,7 +115,8 @@ def _small_moe(model_type: str) -> dict:
                                shared_expert_intermediate_size=48),
              "qwen3_moe": dict(num_experts=6, num_experts_per_tok=3, moe_intermediate_size=32, head_dim=16),
              "gpt_oss": dict(num_local_experts=6, num_experts_per_tok=2, head_dim=16, sliding_window=8),
-             "deepseek_v3": dict(num_key_value_heads=4, n_routed_experts=8, num_experts_per_tok=2, moe_intermediate_size=32,
+             "deepseek_v3": dict(num_key_value_heads=4, n_routed_experts=8, num_experts_per_tok=2,
+                                 moe_intermediate_size=32,
                                  n_shared_experts=1, first_k_dense_replace=1, n_group=2, topk_group=1,
                                  q_lora_rank=None, kv_lora_rank=32, qk_rope_head_dim=8, qk_nope_head_dim=16,
                                  v_head_dim=16)}[model_type]
