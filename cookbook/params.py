@@ -3,7 +3,9 @@
 Conventions (labelled in every output):
 - tied weights are counted once (lm_head shares the token embedding when ``tie_embeddings``);
 - ``active``: parameters one token touches: everything except the routed experts it is not sent to
-  (per MoE layer: top_k of num_experts experts); equal to ``total`` for dense models;
+  (per MoE layer: top_k of num_experts experts); equal to ``total`` for dense models. The input embedding is
+  included (Mixtral's published 12.9B active); DeepSeek-V3 (37B) and gpt-oss (3.61B, 5.13B) publish active
+  parameters without it, i.e. ``active - breakdown["embedding"]``;
 - ``non_embedding``: ``total`` minus the token embedding, the position embedding and an untied lm_head weight
   (Kaplan et al. 2020, section 2.1); norms and biases stay in.
 Buffers (rotary ``inv_freq``, DeepSeek's ``e_score_correction_bias``) are not parameters.
@@ -102,7 +104,9 @@ class ParamCount:
             "breakdown": dict(self.breakdown), "layer_groups": layer_groups(self.per_layer),
             "conventions": {
                 "tied": "tied weights counted once",
-                "active": "parameters one token touches (top-k routed experts of each MoE layer)",
+                "active": "parameters one token touches (top-k routed experts of each MoE layer); includes the "
+                          "input embedding (DeepSeek and gpt-oss publish active without it: active - "
+                          "breakdown.embedding)",
                 "non_embedding": "total minus token embedding, position embedding and untied lm_head weight "
                                  "(Kaplan et al. 2020)",
             },

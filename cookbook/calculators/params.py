@@ -1,19 +1,25 @@
-"""`cookbook params`: exact parameter counts."""
+"""`cookbook params`: exact parameter counts (conventions in cookbook.params and in every output)."""
 
 from cookbook.inputs import Calculator, model_from_inputs
 from cookbook.params import count_params
+from cookbook.presets import preset_source
 from cookbook.units import LEGEND_SI, count
 
 
 def compute(**inputs) -> dict:
     m = model_from_inputs(inputs)
-    return {"model": m.name, **count_params(m).as_dict()}
+    source = preset_source(inputs["preset"]) if inputs.get("preset") else None
+    return {"model": m.name, "source": source, **count_params(m).as_dict()}
 
 
 def rows(r: dict) -> list:
-    out = [("model", r["model"]), ("total", count(r["total"])), ("active (per token)", count(r["active"])),
-           ("non-embedding", count(r["non_embedding"]))]
+    out = [("model", r["model"])]
+    if r.get("source"):
+        out.append(("source", r["source"]))
+    out += [("total", count(r["total"])), ("active (per token)", count(r["active"])),
+            ("non-embedding", count(r["non_embedding"]))]
     out += [(f"  {k}", count(v)) for k, v in r["breakdown"].items() if v]
+    out += [(f"convention: {k}", v) for k, v in r["conventions"].items()]
     return out
 
 
