@@ -12,11 +12,6 @@ from cookbook.units import seconds
 
 from docs_src._fmt import n, pct, sci, si, table
 
-# GPT-3 175B, Brown et al. 2020, Table 2.1 (n_params 175.0B, n_layers 96, d_model 12288, n_heads 96, d_head 128,
-# context 2048); GPT-2 vocabulary and architecture (learned positions, LayerNorm with bias, biases, tied lm_head).
-GPT3 = ModelConfig(vocab_size=50257, hidden_size=12288, num_layers=96, num_heads=96, ffn_size=4 * 12288,
-                   position="learned", max_position_embeddings=2048, norm="layernorm", norm_bias=True,
-                   qkv_bias=True, out_bias=True, mlp_bias=True, tie_embeddings=True, name="gpt3-175b")
 
 FORMULAS = {
     "qkv": "$2T \\cdot D(H + 2K) d_h$", "attention_scores": "$2 B H \\cdot \\text{pairs} \\cdot d_h$",
@@ -26,7 +21,7 @@ FORMULAS = {
 
 
 def _model(preset: str) -> ModelConfig:
-    return GPT3 if preset == "gpt3-175b" else get_preset(preset)
+    return get_preset(preset)
 
 
 def _frac(x) -> str:
@@ -77,7 +72,7 @@ def recompute_table(preset: str, batch: int, seq: int, attention: str = "causal"
 
 def narayanan_check(batch: int = 1, seq: int = 2048) -> str:
     """Ours (full attention, full recompute) next to Narayanan et al. 2021, eq. in section 5.1, for GPT-3 175B."""
-    m = GPT3
+    m = get_preset("gpt3-175b")
     ours = F.training_flops(m, batch, seq, "full", "full").hardware
     b, s, l, d, v = batch, seq, m.num_layers, m.hidden_size, m.vocab_size
     paper = Fraction(96 * b * s * l * d * d) * (1 + Fraction(s, 6 * d) + Fraction(v, 16 * l * d))

@@ -7,7 +7,7 @@ from cookbook.dtypes import nbytes
 from cookbook.hardware import get_gpu
 from cookbook.kv_cache import kv_cache_bytes
 from cookbook.params import count_params
-from cookbook.presets import get_preset, preset_names
+from cookbook.presets import get_preset
 from cookbook.roofline import decode_step, prefill_step, ridge_point, weight_read_bytes
 from cookbook.units import seconds
 
@@ -24,16 +24,33 @@ def phases_table(preset: str, gpu: str, prompt: int, batch: int = 1) -> str:
                  rows, "lrrrrlr") + f"\n\n{gpu}, bf16 weights and KV cache, batch {batch}, prompt {prompt} tokens."
 
 
-def kv_table(contexts=(1, 8192, 131072)) -> str:
+KV_SHOWCASE = ("llama-2-7b", "llama-3-8b", "llama-3.1-70b", "falcon-7b", "mistral-7b-v0.1", "mixtral-8x7b",
+               "qwen2.5-7b", "gemma-2-9b", "gemma-3-27b", "gpt-oss-120b", "deepseek-v3")
+
+
+def _attention_kind(m) -> str:
+    if m.mla is not None:
+        return "MLA latent"
+    kind = "MHA" if m.kv_heads == m.num_heads else ("MQA" if m.kv_heads == 1 else "GQA")
+    sliding = sum(1 for i in range(m.num_layers) if m.attention_window(i) is not None)
+    if sliding:
+        kind += f", {sliding}/{m.num_layers} layers window {m.sliding_window}"
+    return kind
+
+
+def kv_table(names=KV_SHOWCASE, contexts=(1, 8192, 131072)) -> str:
     rows = []
-    for name in preset_names():
+    for name in names:
         m = get_preset(name)
         per = [kv_cache_bytes(m, 1, c)["total"] for c in contexts]
-        rows.append((f"`{name}`", m.num_layers, m.kv_heads, m.head_size, n(per[0]),
+        k, dh = ("-", "-") if m.mla is not None else (m.kv_heads, m.head_size)
+        rows.append((f"`{name}`", _attention_kind(m), m.num_layers, k, dh, n(per[0]),
                      *[gib(b) for b in per[1:]]))
-    heads = ("preset", "$L$", "$K$", "$d_h$", "bytes per token") + tuple(f"{c:,} tokens".replace(",", " ")
-                                                                           for c in contexts[1:])
-    return table(heads, rows)
+    heads = ("preset", "attention", "$L$", "$K$", "$d_h$", "bytes, first token") + tuple(
+        f"{c:,} tokens".replace(",", " ") for c in contexts[1:])
+    return table(heads, rows, "llrrrrrr") + (
+        "\n\nOne sequence, bf16. Sliding-window layers keep at most $W - 1$ tokens (the transformers cache "
+        "convention of `cookbook.kv_cache`); an MLA layer caches its compressed latent and rotary key, not $K$ heads.")
 
 
 def kv_bytes(preset: str, batch: int, context: int, dtype: str = "bf16") -> str:

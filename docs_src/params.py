@@ -25,15 +25,20 @@ def total_si(preset: str) -> str:
     return si(count_params(get_preset(preset)).total)
 
 
-def presets_table() -> str:
+SHOWCASE = ("gpt2", "gpt3-175b", "pythia-6.9b", "llama-2-7b", "llama-3-8b", "llama-3.1-70b", "llama-3.1-405b",
+            "mistral-7b-v0.1", "mixtral-8x7b", "qwen2.5-7b", "qwen3-30b-a3b", "gemma-2-9b", "gemma-3-27b",
+            "deepseek-v3", "gpt-oss-120b")
+
+
+def presets_table(names=SHOWCASE) -> str:
     rows = []
-    for name in preset_names():
+    for name in names:
         m = get_preset(name)
         c = count_params(m)
         emb = c.total - c.non_embedding
         rows.append((f"`{name}`", n(c.total), n(c.active), n(c.non_embedding), pct(emb / c.total),
                      "yes" if m.tie_embeddings else "no"))
-    return table(("preset", "total", "active", "non-embedding", "embedding share", "tied"), rows)
+    return table(("preset", "total", "active", "non-embedding", "embedding share", "tied"), rows, "lrrrrl")
 
 
 def breakdown_table(preset: str) -> str:
