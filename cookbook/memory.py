@@ -313,8 +313,9 @@ def _stage_memory(m, lay, seq_len, pr, precision, states, state_bytes, recompute
     comm = _comm_buffers(m, lay, seq_len, pr, sp_)
     cat["communication_buffers"] = sum(comm.values())
     cat["framework_overhead"] = overhead
-    static = sum(cat.values()) - cat["gradients"] - cat["activations"] - cat["temporaries"]
-    peak_freed = static + max(cat["activations"] + cat["temporaries"], cat["gradients"])
+    rs = comm.get("reduce_scatter", 0)  # only alive while gradients are being reduced
+    static = sum(cat.values()) - cat["gradients"] - cat["activations"] - cat["temporaries"] - rs
+    peak_freed = static + max(cat["activations"] + cat["temporaries"], cat["gradients"] + rs)
     return {"per_gpu": cat, "total": sum(cat.values()), "peak_if_grads_freed": peak_freed, "stage": stage,
             "communication_detail": comm,
             "activation_detail": act, "params_on_gpu": sp_}
