@@ -5,7 +5,9 @@ Conventions:
   and the row's ``note`` says so), per GPU (per OAM module for AMD: an MI250X is two GCDs in one package);
 - ``fp32`` is the non-tensor (vector) FP32 rate on NVIDIA parts and the matrix FP32 rate on AMD Instinct parts
   (AMD's datasheets print both; the matrix rate is what a GEMM gets); ``None``: the format is not supported;
-- memory capacity ``hbm_bytes`` in bytes (decimal GB as the vendor prints them: 80 GB = 80e9 bytes);
+- memory capacity ``hbm_bytes`` in bytes, reading the datasheet's "80 GB" as 80 GiB (2^30 bytes): HBM/GDDR
+  capacities are binary sizes (A100 80GB = 5 x 16 GiB stacks; nvidia-smi reports 81920 MiB), which matches what
+  the driver reports to within ~1% on every row (less the ECC/firmware reserve);
 - bandwidths in bytes/s: ``hbm_bandwidth``; ``intra_node_bandwidth`` per GPU, **one direction** (vendors print
   NVLink/Infinity Fabric as bidirectional totals, which are halved here); ``inter_node_bandwidth`` per GPU, one
   direction, for the vendor's reference node (NIC line rate, e.g. one 400 Gb/s NIC per GPU = 50e9 bytes/s);
@@ -23,7 +25,8 @@ __all__ = ["GPU", "GPUS", "DTYPES", "get_gpu", "gpu_names"]
 
 DTYPES = ("bf16", "fp16", "fp8", "tf32", "fp32")
 T = 10**12  # TFLOP/s
-GB = 10**9  # bytes (decimal, as vendors print memory and bandwidth)
+GB = 10**9  # bytes/s (decimal, as vendors print bandwidths)
+GIB = 2**30  # memory capacity unit (see module docstring)
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,10 @@ class GPU:
 
     name: str
     bf16: float
-    fp16: float
     hbm_bytes: int
     hbm_bandwidth: float
     source: str
+    fp16: float | None = None
     fp8: float | None = None
     tf32: float | None = None
     fp32: float | None = None
@@ -46,9 +49,9 @@ class GPU:
     note: str = ""
 
     def __post_init__(self):
-        for f in ("bf16", "fp16", "hbm_bytes", "hbm_bandwidth"):
+        for f in ("bf16", "hbm_bytes", "hbm_bandwidth"):
             _check_positive(f"{self.name}.{f}", getattr(self, f))
-        for f in ("fp8", "tf32", "fp32", "intra_node_bandwidth", "inter_node_bandwidth"):
+        for f in ("fp16", "fp8", "tf32", "fp32", "intra_node_bandwidth", "inter_node_bandwidth"):
             if getattr(self, f) is not None:
                 _check_positive(f"{self.name}.{f}", getattr(self, f))
 
@@ -105,9 +108,9 @@ def _tf(x):
     return None if x is None else round(x * 1000) * (T // 1000)
 
 
-def _row(name, bf16, fp8, tf32, fp32, mem_gb, bw_gb, source, link, inter=(None, ""), fp16=None, note=""):
-    return GPU(name=name, bf16=_tf(bf16), fp16=_tf(fp16 or bf16), fp8=_tf(fp8), tf32=_tf(tf32), fp32=_tf(fp32),
-               hbm_bytes=round(mem_gb * GB), hbm_bandwidth=round(bw_gb * 10) * (GB // 10), source=source,
+def _row(name, bf16, fp8, tf32, fp32, mem_gb, bw_gb, source, link, inter=(None, ""), fp16="bf16", note=""):
+    return GPU(name=name, bf16=_tf(bf16), fp16=_tf(bf16 if fp16 == "bf16" else fp16), fp8=_tf(fp8), tf32=_tf(tf32), fp32=_tf(fp32),
+               hbm_bytes=mem_gb * GIB, hbm_bandwidth=round(bw_gb * 10) * (GB // 10), source=source,
                intra_node=link[0], intra_node_bandwidth=link[1],
                inter_node_bandwidth=inter[0], inter_node_source=inter[1], note=note)
 
@@ -137,8 +140,8 @@ _ROWS = (
     _row("L40S", 362.05, 733, 183, 91.6, 48, 864, _L40S, _PCIE4, note=_SPARSE + "; GDDR6"),
     _row("RTX-4090", 165.2, 330.3, 82.6, 82.6, 24, 1008, _ADA, _PCIE4,
          note="Ada whitepaper Table 2, FP32-accumulate tensor rates (FP16-accumulate is 2x); GDDR6X"),
-    _row("TPU-v4", 275, None, None, None, 32, 1200, _TPU4, ("ICI (3D torus)", None),
-         note="one chip; bf16 matrix units, no published fp32 peak; used by PaLM (Chowdhery et al. 2022)"),
+    _row("TPU-v4", 275, None, None, None, 32, 1200, _TPU4, ("ICI (3D torus)", None), fp16=None,
+         note="one chip; bf16 matrix units, no published fp16/fp32 peak; used by PaLM (Chowdhery et al. 2022)"),
 )
 GPUS: dict[str, GPU] = {g.name: g for g in _ROWS}
 
