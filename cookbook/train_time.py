@@ -122,6 +122,23 @@ def _coll(op: str, n: int, size: float, bw: float, eff: Efficiency, calls: int) 
     return calls * (float(bytes_sent_per_rank(op, n, int(size))) / bw + eff.collective_latency)
 
 
+def _busiest_stage(problem: TrainingProblem, pp: int, v: int) -> tuple:
+    """(forward FLOPs per sequence, layer indices) of the stage with the most FLOPs. Stage s holds model chunks
+    s, s + pp, s + 2 pp, ...; the last stage also runs the lm_head. Cached on the problem."""
+    key = ("stage", pp, v)
+    if key not in problem.cache:
+        chunks = _stage_layers(problem.model.num_layers, pp * v)
+        start = [sum(chunks[:i]) for i in range(len(chunks))]
+        best = None
+        for s in range(pp):
+            idx = tuple(i for c in range(s, pp * v, pp) for i in range(start[c], start[c] + chunks[c]))
+            f = sum(problem.layer_fwd[i] for i in idx) + (problem.lm_head_fwd if s == pp - 1 else 0)
+            if best is None or f > best[0]:
+                best = (f, idx)
+        problem.cache[key] = best
+    return problem.cache[key]
+
+
 def _check_layout(m: ModelConfig, lay: ParallelLayout, seq: int) -> None:
     try:
         lay.check(m, seq)
@@ -159,15 +176,7 @@ def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recomp
     lay = layout
     b, tp, cp, pp, v = lay.micro_batch, lay.tp, lay.cp, lay.pp, lay.virtual_stages
     mb = lay.num_microbatches
-    chunks = _stage_layers(m.num_layers, pp * v)
-    # busiest stage: its v chunks are chunk s, s+pp, s+2pp, ... ; last stage also runs the lm_head
-    per_stage = []
-    start = [sum(chunks[:i]) for i in range(len(chunks))]
-    for s in range(pp):
-        idx = [i for c in range(s, pp * v, pp) for i in range(start[c], start[c] + chunks[c])]
-        f = sum(problem.layer_fwd[i] for i in idx) + (problem.lm_head_fwd if s == pp - 1 else 0)
-        per_stage.append((f, idx))
-    f_stage, idx = max(per_stage, key=lambda x: x[0])
+    f_stage, idx = _busiest_stage(problem, pp, v)
     n_layers = len(idx)
     frac = n_layers / m.num_layers
     rec = problem.recompute_per_seq[recompute] * frac
@@ -241,24 +250,20 @@ def _overlap(overlap: dict | None) -> dict:
 
 
 def _layer_traffic(problem, lay, recompute, precision, impl, act_model) -> float:
-    """HBM bytes of memory-bound work per layer per micro-batch on one GPU (see module docstring)."""
-    key = (lay.tp, lay.cp, lay.sequence_parallel, lay.micro_batch, recompute, precision,
-           impl, act_model)
-    if key in problem.cache:
-        return problem.cache[key]
-    m = problem.model
-    one = ParallelLayout(tp=lay.tp, cp=lay.cp, sequence_parallel=lay.sequence_parallel, micro_batch=lay.micro_batch)
-    saved = activation_bytes_per_gpu(m, one, problem.seq, precision, impl, "none", act_model)["layers"]
-    if recompute == "full":
-        again = saved
-    elif recompute == "selective":
-        kept = activation_bytes_per_gpu(m, one, problem.seq, precision, impl, "selective", act_model)["layers"]
-        again = saved - kept
-    else:
-        again = 0
-    out = (3 * saved + again) / m.num_layers
-    problem.cache[key] = out
-    return out
+    """HBM bytes of memory-bound work per layer per micro-batch on one GPU (see module docstring).
+
+    Activation bytes are linear in the micro-batch, so they are computed once per (TP, CP, SP) for one sequence
+    and cached on the problem."""
+    key = (lay.tp, lay.cp, lay.sequence_parallel, precision, impl, act_model)
+    if key not in problem.cache:
+        m = problem.model
+        one = ParallelLayout(tp=lay.tp, cp=lay.cp, sequence_parallel=lay.sequence_parallel)
+        none = activation_bytes_per_gpu(m, one, problem.seq, precision, impl, "none", act_model)["layers"]
+        sel = activation_bytes_per_gpu(m, one, problem.seq, precision, impl, "selective", act_model)["layers"]
+        problem.cache[key] = (none / m.num_layers, sel / m.num_layers)
+    none, sel = problem.cache[key]
+    again = {"none": 0, "selective": none - sel, "full": none}[recompute]
+    return lay.micro_batch * (3 * none + again)
 
 
 def _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx) -> float:
