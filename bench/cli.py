@@ -38,6 +38,7 @@ def _common(p: argparse.ArgumentParser, comm: bool) -> None:
     g = p.add_argument_group("harness")
     g.add_argument("--out", required=True, help="directory for the JSON-lines records (appended)")
     g.add_argument("--device", default="auto", help="auto (GPU of LOCAL_RANK if CUDA, else CPU), cpu, cuda, cuda:N")
+    g.add_argument("--threads", type=int, default=None, help="CPU runs: torch intra-op threads (recorded)")
     g.add_argument("--seed", type=int, default=1234, help="seed of the random inputs")
     g.add_argument("--device-warmup-s", type=float, default=None,
                    help="time-based device warm-up before the sweep (default: 30 mamf, 10 GPU, 5 comm, 1 CPU)")

@@ -92,15 +92,20 @@ def _buffers(op: str, placement: str, r: int, n: int, c: int, dt, dev, seed: int
     return x.clone(), torch.zeros(c * n if op == "all_to_all" else c, dtype=dt, device=dev), x
 
 
+# newer torch names them *_single (the *_tensor names warn as deprecated); older torch has only *_tensor.
+_ALL_GATHER = getattr(dist, "all_gather_single", None) or dist.all_gather_into_tensor
+_REDUCE_SCATTER = getattr(dist, "reduce_scatter_single", None) or dist.reduce_scatter_tensor
+
+
 def _runner(op: str, inp, out, r: int, n: int):
     if op == "all_reduce":
         return lambda: dist.all_reduce(inp)
     if op == "broadcast":
         return lambda: dist.broadcast(inp, src=0)
     if op == "all_gather":
-        return lambda: dist.all_gather_into_tensor(out, inp)
+        return lambda: _ALL_GATHER(out, inp)
     if op == "reduce_scatter":
-        return lambda: dist.reduce_scatter_tensor(out, inp)
+        return lambda: _REDUCE_SCATTER(out, inp)
     if op == "all_to_all":
         return lambda: dist.all_to_all_single(out, inp)
 

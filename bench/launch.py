@@ -140,9 +140,10 @@ def init_distributed(args, comm: bool) -> DistInfo | None:
     dev = resolve_device("cuda" if backend == "nccl" else "cpu")
     if not info["master_addr"]:
         raise SystemExit(f"{info['launcher']}: set MASTER_ADDR (and MASTER_PORT) to the address of rank 0's host")
-    dist.init_process_group(backend, init_method=f"tcp://{info['master_addr']}:{info['master_port']}",
-                            rank=info["rank"], world_size=info["world_size"],
-                            device_id=dev if dev.type == "cuda" else None)
+    for k, v in (("RANK", info["rank"]), ("WORLD_SIZE", info["world_size"]), ("LOCAL_RANK", info["local_rank"]),
+                 ("MASTER_ADDR", info["master_addr"]), ("MASTER_PORT", info["master_port"])):
+        os.environ.setdefault(k, str(v))  # torchrun's own values (and its agent store) win
+    dist.init_process_group(backend, init_method="env://", device_id=dev if dev.type == "cuda" else None)
     group = DistGroup(dev)
     ids = [new_run_id() if info["rank"] == 0 else None]
     dist.broadcast_object_list(ids, src=0)

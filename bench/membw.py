@@ -71,10 +71,12 @@ def make_op(p: dict, dev, seed: int, flush_bytes: int) -> Op:
         ref = {"copy": lambda: xs[0], "scale": lambda: xs[0] * SCALAR, "add": lambda: xs[0] + xs[1],
                "triad": lambda: xs[0] + SCALAR * xs[1], "dot": lambda: (xs[0] * xs[1]).sum()}[kernel]()
         u = unit_roundoff(dt)
-        tol = (0.0 if kernel == "copy" else
-               (xs[0] * xs[1]).abs().sum() * u * n ** 0.5 * 8 if kernel == "dot" else 2 * u * ref.abs() + 1e-30)
+        mag = {"copy": lambda: 0.0, "scale": lambda: SCALAR * xs[0].abs(),
+               "add": lambda: xs[0].abs() + xs[1].abs(), "triad": lambda: xs[0].abs() + SCALAR * xs[1].abs(),
+               "dot": lambda: (xs[0] * xs[1]).abs().sum() * n ** 0.5 * 4}[kernel]()
+        tol = 2 * u * mag
         return {"wrong": count_wrong(got, ref, tol, plant), "checked": ref.numel(),
-                "method": "output vs float64 recomputation (copy exact; else output rounding; dot sqrt(N) bound)"}
+                "method": "output vs float64 recomputation: copy exact; scale/add/triad |err| <= 2u sum|terms|; dot 8u sqrt(N) sum|a b|"}
 
     return Op(run=runs[kernel], check=check, before=flush, work={"bytes": stream_bytes(kernel, n, w)},
               extra_params={"numel": n})

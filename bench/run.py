@@ -30,6 +30,8 @@ def make_plan(args, dev: torch.device, overrides: dict | None = None) -> Plan:
 
 
 def run_benchmark(name: str, mod, args, argv: list[str], progress, comm: bool) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
     dist_info = init_distributed(args, comm)
     dev = dist_info.device if dist_info else resolve_device(args.device)
     group = dist_info.group if dist_info else None
