@@ -40,7 +40,7 @@ def breakdown_table(preset: str, batch: int, seq: int) -> str:
                          pct(full.breakdown[k] / full.total)))
     rows.append(("**forward**", "", f"**{si(full.total, 'FLOP')}**", f"**{si(causal.total, 'FLOP')}**", pct(1.0)))
     rows.append(("**training step** (x 3)", "", si(3 * full.total, "FLOP"), si(3 * causal.total, "FLOP"), ""))
-    return table(("part", "forward FLOPs", "full attention", "causal attention", "share (full)"), rows, "llrrr")
+    return table(("part", "formula", "full attention", "causal attention", "share (full)"), rows, "llrrr")
 
 
 def forward_total(preset: str, batch: int, seq: int, attention: str = "full") -> str:

@@ -42,7 +42,8 @@ def intensity_table(gpu: str = "H100-SXM") -> str:
     for label, m, n_, k in shapes:
         ai = arithmetic_intensity(m, n_, k, 2)
         rows.append((label, f"{m} x {n_} x {k}", f"{ai:.1f}", "compute" if ai >= r else "memory"))
-    return table(("GEMM", "M x N x K", "FLOPs/byte (2-byte elements)", f"bound on {gpu} (ridge {r:.0f})"), rows)
+    return table(("GEMM", "M x N x K", "FLOPs/byte (2-byte elements)", f"bound on {gpu} (ridge {r:.0f})"), rows,
+                 "lrrl")
 
 
 def alignment_table() -> str:
