@@ -77,7 +77,14 @@ def _nvml():
 def _driver() -> str | None:
     nv, _ = _nvml()
     if nv is None:
-        return None
+        if not torch.cuda.is_available():
+            return None
+        try:
+            out = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                                 capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip().splitlines()[0] if out.returncode == 0 and out.stdout.strip() else None
     v = nv.nvmlSystemGetDriverVersion()
     return v.decode() if isinstance(v, bytes) else v
 
@@ -102,12 +109,46 @@ def static_provenance(argv: list[str], device: str) -> dict:
     }
 
 
+def _smi(device_index: int) -> dict | None:
+    """The same probes through ``nvidia-smi --query-gpu`` (when pynvml is not installed)."""
+    q = "clocks.sm,clocks.mem,power.draw,power.limit,temperature.gpu,clocks_throttle_reasons.active"
+    try:
+        out = subprocess.run(["nvidia-smi", f"--id={device_index}", f"--query-gpu={q}", "--format=csv,noheader,nounits"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0 or not out.stdout.strip():
+        return None
+    keys = ("sm_clock_mhz", "mem_clock_mhz", "power_w", "power_limit_w", "temperature_c", "throttle_reasons")
+
+    def num(v):
+        v = v.strip()
+        try:
+            return int(v, 16) if v.startswith("0x") else float(v)
+        except ValueError:
+            return None
+    return dict(zip(keys, (num(v) for v in out.stdout.strip().splitlines()[0].split(","))))
+
+
+def _nvml_handle(nv, device_index: int):
+    """NVML's handle for torch's device ``device_index`` (matched by UUID: CUDA_VISIBLE_DEVICES may reorder)."""
+    try:
+        uuid = str(torch.cuda.get_device_properties(device_index).uuid)
+        return nv.nvmlDeviceGetHandleByUUID(("GPU-" + uuid) if not uuid.startswith("GPU-") else uuid)
+    except Exception:  # older torch without .uuid, or a MIG/UUID format NVML does not take
+        return nv.nvmlDeviceGetHandleByIndex(device_index)
+
+
 def telemetry(device_index: int | None) -> dict:
-    """Clocks (MHz), power (W), temperature (C) and throttle reasons of one GPU through NVML, now."""
+    """Clocks (MHz), power (W), temperature (C) and throttle reasons of one GPU now: NVML through pynvml, else
+    nvidia-smi; ``values`` None with the reason in ``source`` when neither answers or the run is on a CPU."""
+    if device_index is None:
+        return {"source": "not a GPU run", "values": None}
     nv, source = _nvml()
-    if nv is None or device_index is None:
-        return {"source": source if nv is None else "not a GPU run", "values": None}
-    h = nv.nvmlDeviceGetHandleByIndex(device_index)
+    if nv is None:
+        vals = _smi(device_index)
+        return {"source": "nvidia-smi" if vals else f"NVML {source}; nvidia-smi unavailable", "values": vals}
+    h = _nvml_handle(nv, device_index)
     vals = {}
     probes = {"sm_clock_mhz": lambda: nv.nvmlDeviceGetClockInfo(h, nv.NVML_CLOCK_SM),
               "mem_clock_mhz": lambda: nv.nvmlDeviceGetClockInfo(h, nv.NVML_CLOCK_MEM),

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Single-GPU suite: GEMM + MAMF, attention, memory bandwidth, transformer layer, with publishable records.
+#
+#   bash bench/run_gpu_suite.sh [OUT_DIR]        # default results/<host>-<UTC time>
+#
+# Sized to finish in about 8 minutes on an H100/H200 (30 s MAMF warm-up + 10 s per other benchmark included).
+# Status: written and syntax-checked on a CPU-only machine; NOT YET RUN on a GPU (see bench/README.md).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-results/$(hostname)-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$OUT"
+export CUDA_VISIBLE_DEVICES=${CUDA_VISIBLE_DEVICES:-0}
+python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device: this suite is for a GPU')" || exit 2
+{ nvidia-smi; nvidia-smi topo -m; nvidia-smi -q -d CLOCK,POWER,PERFORMANCE; } > "$OUT/nvidia-smi.txt" 2>&1 || true
+
+failed=0
+step() { echo "== $*" >&2; python -m bench "$@" --device cuda --publishable --out "$OUT" || failed=$((failed + 1)); }
+
+# 1. MAMF, mamf-finder's quick recipe (M 256..20480 step 256, N = K = 4096, bf16; 30 s warm-up, 50/100 iters),
+#    then the published best shapes (ml-engineering: H100 bf16 794.5 TFLOP/s @2048x2048x13312; H200 fp8 1453.4
+#    @1280x4096x12032) and a short fp8 search.
+step mamf --m 0:20480:256 --n 4096 --k 4096 --dtypes bf16
+step gemm --m 2048 --n 2048 --k 13312 --dtypes bf16,fp16,tf32,fp32 --device-warmup-s 10
+step gemm --m 1280 --n 4096 --k 12032 --dtypes fp8 --device-warmup-s 5
+step mamf --m 0:16384:2048 --n 4096,8192 --k 8192,12032 --dtypes fp8 --device-warmup-s 10
+# 2. The GEMMs of one Llama-3-8B layer (and its logits) at 1 x 4096 tokens, every dtype, plus a BMM sweep.
+step gemm --preset llama-3-8b --batch-size 1 --seq 4096 --dtypes bf16,fp16,tf32,fp32,fp8 --device-warmup-s 5
+step bmm --batch 32,128 --m 4096 --n 4096 --k 128 --dtypes bf16 --device-warmup-s 5
+# 3. Attention: every SDPA backend (+ flash-attn if installed), causal, GQA 32/8 heads of 128, fwd and fwd+bwd.
+step attention --batch 2 --seq 1024,2048,4096,8192 --heads 32 --kv-heads 8 --head-dim 128 --dtypes bf16 \
+     --causal true --passes fwd,fwd_bwd --device-warmup-s 5
+# 4. HBM bandwidth: BabelStream kernels on 256 MiB .. 4 GiB arrays (spec H200 4.8 TB/s, H100 SXM 3.35 TB/s).
+step membw --sizes 256M,1G,4G --kernels copy,scale,add,triad,dot --dtypes fp32 --device-warmup-s 5
+# 5. One Llama-3-8B layer, bf16, forward and forward+backward, against cookbook.flops' per-layer FLOPs.
+step layer --preset llama-3-8b --batch-size 1,2 --seq 2048,4096 --dtypes bf16 --passes fwd,fwd_bwd --device-warmup-s 5
+
+python -m bench validate "$OUT"/*.jsonl || failed=$((failed + 1))
+echo "records in $OUT; $failed step(s) failed" >&2
+exit $(( failed > 0 ))
