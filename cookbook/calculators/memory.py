@@ -214,11 +214,14 @@ def rows_fit(r: dict) -> list:
 CALCULATORS = (
     Calculator(name="memory", title="Training memory per GPU", fields=TRAIN_FIELDS + LAYOUT_FIELDS + HW_FIELDS,
                compute=compute_memory, rows=rows_memory, legend="memory in " + LEGEND_BYTES,
+               extra={"example": {"preset": "llama-3-8b", "seq": 4096, "tp": 2, "dp": 4, "zero": 1,
+                                  "gpu": "H100-SXM"}},
                help="Training memory per GPU by category (weights, gradients, optimizer, master, activations, "
                     "buffers, overhead) for a precision, optimizer and parallel layout."),
     Calculator(name="inference", title="Serving memory per GPU",
                fields=SERVE_FIELDS + (LAYOUT_FIELDS[0],) + HW_FIELDS, compute=compute_inference,
                rows=rows_inference, legend="memory in " + LEGEND_BYTES,
+               extra={"example": {"preset": "llama-3-8b", "batch": 8, "context": 8192, "gpu": "H100-SXM"}},
                help="Serving memory per GPU: weights (16-bit or quantized), exact KV cache, activations."),
     Calculator(name="fit", title="What fits", compute=compute_fit, rows=rows_fit, legend="memory in " + LEGEND_BYTES,
                extra={"example": {"preset": "llama-3-8b", "gpu": "H100-SXM", "dp": "8", "zero": "3"}},  # site default
