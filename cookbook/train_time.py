@@ -34,7 +34,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from cookbook.comm import bytes_sent_per_rank
 from cookbook.efficiency import Efficiency, efficiency_for
 from cookbook.errors import CookbookError
 from cookbook.flops import ATTENTION, forward_flops, recompute_flops
@@ -42,6 +41,7 @@ from cookbook.hardware import GPU
 from cookbook.layout import ParallelLayout
 from cookbook.memory import PRECISIONS, activation_bytes_per_gpu
 from cookbook.model import ModelConfig
+from cookbook.parallelism import Collective, dp_collectives, pp_collectives, tp_collectives
 from cookbook.params import count_params
 
 __all__ = ["TrainingProblem", "step_time", "time_to_train", "bubble_fraction", "COMM_KINDS", "PARTS",
@@ -116,10 +116,38 @@ def _group_link(stride: int, size: int, gpus_per_node: int, gpu: GPU, eff: Effic
     return gpu.inter_node_bandwidth * eff.inter_link
 
 
-def _coll(op: str, n: int, size: float, bw: float, eff: Efficiency, calls: int) -> float:
-    if n <= 1 or calls == 0:
-        return 0.0
-    return calls * (float(bytes_sent_per_rank(op, n, int(size))) / bw + eff.collective_latency)
+def _time(colls, bw: float, eff: Efficiency) -> float:
+    """Seconds of cookbook.parallelism Collectives at ``bw`` bytes/s per rank plus the latency of each call."""
+    return sum(float(c.sent_per_rank) / bw + c.calls * eff.collective_latency for c in colls if c.ranks > 1)
+
+
+def _microbatch_comm(m, lay, seq, act, recompute, idx, gpu, eff, gpus_per_node) -> dict:
+    """Unoverlapped seconds of TP, CP, EP and PP communication of one micro-batch on the busiest stage.
+    TP and PP collectives are cookbook.parallelism's (TP's forward ones repeated when the forward is recomputed);
+    CP and EP are described in the module docstring."""
+    b, tp, cp, v = lay.micro_batch, lay.tp, lay.cp, lay.virtual_stages
+    s_loc, n_layers = seq // cp, len(idx)
+    again = 1 if recompute == "full" else 0
+    comm = dict.fromkeys(COMM_KINDS, 0.0)
+    if tp > 1:
+        colls = tp_collectives(m, b, s_loc, tp, 1, act, lay.sequence_parallel, n_layers)
+        fwd = colls[:2] if lay.sequence_parallel else colls[:1]
+        comm["tp"] = _time(colls + fwd * again, _group_link(1, tp, gpus_per_node, gpu, eff), eff)
+    if cp > 1:
+        kv = b * seq * 2 * m.kv_heads * m.head_size * act // tp
+        colls = (Collective("K,V all-gather (forward)", "all_gather", cp, kv, (1 + again) * n_layers),
+                 Collective("dK,dV reduce-scatter (backward)", "reduce_scatter", cp, kv, n_layers))
+        comm["cp"] = _time(colls, _group_link(tp, cp, gpus_per_node, gpu, eff), eff)
+    if m.moe is not None and lay.ep > 1:
+        moe_layers = sum(1 for i in idx if m.is_moe_layer(i))
+        size = b * s_loc * m.moe.top_k * m.hidden_size * act // (tp if lay.sequence_parallel else 1)
+        colls = (Collective("token dispatch + combine", "all_to_all", lay.ep, size, 2 * (2 + again) * moe_layers),)
+        comm["ep"] = _time(colls, _group_link(tp * cp, lay.ep, gpus_per_node, gpu, eff), eff)
+    if lay.pp > 1:
+        # 1/t of B*S*D per GPU: sequence parallelism, or Megatron's scatter-gather (Narayanan et al. 2021, 4.1)
+        colls = pp_collectives(m, b, s_loc, v, act, tp, sequence_parallel=True)
+        comm["pp"] = _time(colls, _group_link(tp * cp * lay.dp, 2, gpus_per_node, gpu, eff), eff)
+    return comm
 
 
 def _busiest_stage(problem: TrainingProblem, pp: int, v: int) -> tuple:
@@ -188,35 +216,7 @@ def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recomp
         t_mem = n_layers * _layer_traffic(problem, lay, recompute, precision, activation_attention,
                                           activation_model) / (gpu.hbm_bandwidth * eff.hbm)
 
-    act = pr.act
-    s_loc = seq // cp
-    sp_div = tp if lay.sequence_parallel else 1
-    recomputed_fwd = 1 if recompute == "full" else 0
-    comm = dict.fromkeys(COMM_KINDS, 0.0)
-    if tp > 1:
-        bw = _group_link(1, tp, gpus_per_node, gpu, eff)
-        size = b * s_loc * m.hidden_size * act
-        calls = 2 * (2 + recomputed_fwd) * n_layers
-        if lay.sequence_parallel:
-            comm["tp"] = (_coll("all_gather", tp, size, bw, eff, calls) +
-                          _coll("reduce_scatter", tp, size, bw, eff, calls))
-        else:
-            comm["tp"] = _coll("all_reduce", tp, size, bw, eff, calls)
-    if cp > 1:
-        bw = _group_link(tp, cp, gpus_per_node, gpu, eff)
-        kv = b * seq * 2 * m.kv_heads * m.head_size * act / tp
-        calls = (1 + recomputed_fwd) * n_layers
-        comm["cp"] = _coll("all_gather", cp, kv, bw, eff, calls) + _coll("reduce_scatter", cp, kv, bw, eff,
-                                                                            n_layers)
-    if m.moe is not None and lay.ep > 1:
-        bw = _group_link(tp * cp, lay.ep, gpus_per_node, gpu, eff)
-        moe_layers = sum(1 for i in idx if m.is_moe_layer(i))
-        size = b * s_loc * m.moe.top_k * m.hidden_size * act / sp_div
-        comm["ep"] = _coll("all_to_all", lay.ep, size, bw, eff, 2 * (2 + recomputed_fwd) * moe_layers)
-    if pp > 1:
-        bw = _group_link(tp * cp * lay.dp, 2, gpus_per_node, gpu, eff)
-        size = b * s_loc * m.hidden_size * act / tp  # scatter-gather (Narayanan et al. 2021, 4.1) or SP
-        comm["pp"] = 2 * v * (size / bw + eff.collective_latency)
+    comm = _microbatch_comm(m, lay, seq, pr.act, recompute, idx, gpu, eff, gpus_per_node)
     t_mb = t_compute + t_mem + sum(comm[k] * (1 - ov[k]) for k in ("tp", "cp", "ep", "pp"))
     t_dp = _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx)
     bubble = t_mb * (pp - 1) / v
@@ -267,6 +267,8 @@ def _layer_traffic(problem, lay, recompute, precision, impl, act_model) -> float
 
 
 def _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx) -> float:
+    """Unoverlapped seconds of the data-parallel collectives of one step (cookbook.parallelism.dp_collectives on
+    the busiest stage's parameters; ZeRO-3's gathers and reduce-scatter happen for every micro-batch)."""
     n = lay.dp_group
     if n <= 1:
         return 0.0
@@ -274,16 +276,10 @@ def _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx) -> float:
     experts = sum(problem.layer_params[i][1] for i in idx)
     first, last = problem.outer_params
     outer = max(first if 0 in idx else 0, last if (problem.model.num_layers - 1) in idx else 0)
-    params = (dense + outer) / lay.tp + experts / (lay.tp * lay.ep)
-    bw = _group_link(lay.tp, n, gpus_per_node, gpu, eff)
-    grads, weights = params * pr.grad, params * pr.weight
-    z = lay.zero_stage
-    if z == 0:
-        return _coll("all_reduce", n, grads, bw, eff, 1)
-    if z in (1, 2):
-        return _coll("reduce_scatter", n, grads, bw, eff, 1) + _coll("all_gather", n, weights, bw, eff, 1)
-    mb = lay.num_microbatches
-    return mb * (_coll("reduce_scatter", n, grads, bw, eff, 1) + _coll("all_gather", n, weights, bw, eff, 2))
+    params = max(1, round((dense + outer) / lay.tp + experts / (lay.tp * lay.ep)))
+    colls = dp_collectives(params, n, lay.zero_stage, pr.grad, pr.weight)
+    per = lay.num_microbatches if lay.zero_stage == 3 else 1
+    return per * _time(colls, _group_link(lay.tp, n, gpus_per_node, gpu, eff), eff)
 
 
 def time_to_train(tokens: float, step: dict) -> dict:

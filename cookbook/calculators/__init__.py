@@ -14,6 +14,7 @@ _MODULES = (
     "cookbook.calculators.params",
     "cookbook.calculators.flops", "cookbook.calculators.chinchilla",
     "cookbook.calculators.memory",
+    "cookbook.calculators.time",
 )
 _cache: dict[str, Calculator] = {}
 
