@@ -1,5 +1,4 @@
-"""Parallelism costs of one training step: communication per strategy as nccl-tests-sized collectives, and the
-pipeline bubble.
+"""Communication of one training step, per parallelism strategy, as nccl-tests-sized collectives.
 
 Each entry is a ``Collective``: an nccl-tests operation on ``ranks`` GPUs with message size ``size`` (S, exactly
 as nccl-tests defines it, cookbook.comm), issued ``calls`` times per step. What one GPU sends is
@@ -17,10 +16,7 @@ Strategies and sources:
 - pipeline parallel (``pp_collectives``): per micro-batch one activation send forward and one gradient send
   backward across each stage boundary (B x S x D, divided by t with sequence parallelism).
 Not modelled: recomputation repeating the forward TP collectives, expert and context parallelism, overlap.
-
-Pipeline bubble (``pipeline_bubble``): with p stages, m micro-batches and v model chunks per GPU (interleaved
-schedule), the idle time is (p - 1) / (v m) of the ideal compute time (Narayanan et al. 2021, sections 2.2.1 and
-2.2.2), i.e. a fraction (p - 1) / (v m + p - 1) of the step for v = 1.
+The pipeline bubble is cookbook.train_time.bubble_fraction; step times with overlap are cookbook.train_time.
 """
 
 from __future__ import annotations
@@ -32,7 +28,7 @@ from cookbook.comm import bytes_sent_per_rank
 from cookbook.errors import CookbookError
 from cookbook.model import ModelConfig
 
-__all__ = ["Collective", "dp_collectives", "tp_collectives", "pp_collectives", "sent_per_gpu", "pipeline_bubble"]
+__all__ = ["Collective", "dp_collectives", "tp_collectives", "pp_collectives", "sent_per_gpu"]
 
 
 def _pos(name: str, v) -> None:
@@ -111,11 +107,3 @@ def pp_collectives(m: ModelConfig, micro_batch: int, seq: int, micro_batches: in
     return (Collective("activation send (forward)", "sendrecv", 2, size, micro_batches),
             Collective("gradient send (backward)", "sendrecv", 2, size, micro_batches))
 
-
-def pipeline_bubble(pp: int, micro_batches: int, virtual_stages: int = 1) -> dict:
-    """Bubble of a 1F1B (v = 1) or interleaved pipeline: {"over_compute": (p-1)/(v m), "of_step": share of the
-    step spent idle}, exact fractions."""
-    for name, v in (("pp", pp), ("micro_batches", micro_batches), ("virtual_stages", virtual_stages)):
-        _pos(name, v)
-    over = Fraction(pp - 1, virtual_stages * micro_batches)
-    return {"over_compute": over, "of_step": over / (1 + over)}

@@ -7,7 +7,8 @@ from cookbook.comm import COLLECTIVES, SIZE_MEANING, busbw_factor
 from cookbook.flops import training_flops
 from cookbook.hardware import get_gpu
 from cookbook.params import count_params
-from cookbook.parallelism import dp_collectives, pipeline_bubble, pp_collectives, sent_per_gpu, tp_collectives
+from cookbook.parallelism import dp_collectives, pp_collectives, sent_per_gpu, tp_collectives
+from cookbook.train_time import bubble_fraction
 from cookbook.presets import get_preset
 from cookbook.units import seconds
 
@@ -63,10 +64,11 @@ def pp_table(preset: str, micro_batch: int, seq: int, micro_batches: int, busbw:
                  _fmt_rows(pp_collectives(m, micro_batch, seq, micro_batches), busbw), "llrrrrr")
 
 
-def bubble_table(pp: int = 8, ms=(1, 4, 8, 32, 128), vs=(1, 2, 4)) -> str:
-    rows = [(m, *[pct(float(pipeline_bubble(pp, m, v)["of_step"])) for v in vs]) for m in ms]
+def bubble_table(pp: int = 8, ms=(8, 16, 32, 64, 128), vs=(1, 2, 4)) -> str:
+    rows = [(m, *[pct(float(bubble_fraction(pp, m, v))) for v in vs]) for m in ms]
     return table(("micro-batches $m$",) + tuple(f"$v = {v}$" for v in vs), rows) + (
-        f"\n\nShare of the step that a GPU idles, $p = {pp}$ stages; $v$ model chunks per GPU (interleaved schedule).")
+        f"\n\nIdle time over the ideal compute time, $(p-1)/(vm)$ (`cookbook.train_time.bubble_fraction`), "
+        f"$p = {pp}$ stages, $v$ model chunks per GPU (interleaved schedule).")
 
 
 def bandwidth(gpu: str, which: str = "intra") -> str:
@@ -92,7 +94,7 @@ def tp_step_time(preset: str, micro_batch: int, seq: int, tp: int, gpu: str) -> 
 
 
 def bubble(pp: int, m: int, v: int = 1) -> str:
-    return pct(float(pipeline_bubble(pp, m, v)["of_step"]))
+    return pct(float(bubble_fraction(pp, m, v)))
 
 
 def factor(n: int, op: str = "all_reduce") -> str:

@@ -118,7 +118,7 @@ def test_parallelism_chapter_numbers():
     page = _page("chapters/parallelism.md")
     assert "$2(n-1)/n = 7/4$" in page  # nccl-tests all-reduce factor on 8 ranks
     assert "a ratio of 1.5" in page  # ZeRO-3 vs DP, Rajbhandari et al. 2020 section 7.2
-    assert "| 8 | 46.7 % |" in page  # bubble (p-1)/(m+p-1) = 7/15 for p = 8, m = 8
+    assert "| 8 | 87.5 % |" in page  # bubble (p-1)/m = 7/8 for p = 8, m = 8 (Narayanan et al. 2021)
 
 
 def test_benchmarks_chapter_conversions():
