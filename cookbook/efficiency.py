@@ -64,8 +64,9 @@ class Efficiency:
         return replace(self, sources=src + tuple((k, "user-supplied") for k in given), **given)
 
     def as_dict(self) -> dict:
-        names = FIELDS + ("collective_latency",)
-        return {k: {"value": getattr(self, k), "source": self.source(k)} for k in names}
+        src = dict(self.sources)
+        return {k: {"value": getattr(self, k), "source": src.get(k, "user-supplied")}
+                for k in FIELDS + ("collective_latency",)}
 
 
 ASSUMED = "assumed (no published measurement for this part): "

@@ -76,9 +76,12 @@ def _inner(m, tp, pp, cp, dp, per_rank, micro_batches, recomputes, zero_stages):
 def _state_lower_bound(problem: TrainingProblem, lay: ParallelLayout, per_param: float, pr) -> float:
     """Bytes per GPU of weights, gradients, master weights and optimizer states of the busiest stage's layers
     only (no embedding, activations or buffers): a lower bound of cookbook.memory's total."""
-    per_stage = problem.model.num_layers // lay.pp
-    dense = sum(p[0] for p in problem.layer_params[:per_stage]) / lay.tp
-    experts = sum(p[1] for p in problem.layer_params[:per_stage]) / (lay.tp * lay.ep)
+    key = ("state_bound", lay.pp)
+    if key not in problem.cache:
+        first = problem.layer_params[: problem.model.num_layers // lay.pp]
+        problem.cache[key] = (sum(p[0] for p in first), sum(p[1] for p in first))
+    dense, experts = problem.cache[key]
+    dense, experts = dense / lay.tp, experts / (lay.tp * lay.ep)
     z, n = lay.zero_stage, lay.dp_group
     params = dense + experts
     opt = per_param - pr.weight - pr.grad

@@ -32,8 +32,10 @@ Per step, on the busiest pipeline stage, for one micro-batch (``t_mb``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from fractions import Fraction
 
+from cookbook.comm import busbw_factor
 from cookbook.efficiency import Efficiency, efficiency_for
 from cookbook.errors import CookbookError
 from cookbook.flops import ATTENTION, forward_flops, recompute_flops
@@ -116,9 +118,16 @@ def _group_link(stride: int, size: int, gpus_per_node: int, gpu: GPU, eff: Effic
     return gpu.inter_node_bandwidth * eff.inter_link
 
 
+@lru_cache(maxsize=None)
+def _factor(op: str, n: int) -> float:
+    return float(busbw_factor(op, n))
+
+
 def _time(colls, bw: float, eff: Efficiency) -> float:
-    """Seconds of cookbook.parallelism Collectives at ``bw`` bytes/s per rank plus the latency of each call."""
-    return sum(float(c.sent_per_rank) / bw + c.calls * eff.collective_latency for c in colls if c.ranks > 1)
+    """Seconds of cookbook.parallelism Collectives at ``bw`` bytes/s per rank plus the latency of each call:
+    each call sends S x busbw_factor bytes per rank (cookbook.comm, ring algorithms)."""
+    return sum(c.calls * (c.size * _factor(c.op, c.ranks) / bw + eff.collective_latency)
+               for c in colls if c.ranks > 1)
 
 
 def _microbatch_comm(m, lay, seq, act, recompute, idx, gpu, eff, gpus_per_node) -> dict:
@@ -216,7 +225,11 @@ def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recomp
         t_mem = n_layers * _layer_traffic(problem, lay, recompute, precision, activation_attention,
                                           activation_model) / (gpu.hbm_bandwidth * eff.hbm)
 
-    comm = _microbatch_comm(m, lay, seq, pr.act, recompute, idx, gpu, eff, gpus_per_node)
+    ckey = ("comm", lay.tp, lay.cp, lay.ep, pp, v, lay.dp, lay.sequence_parallel, b, recompute, pr.act, gpu, eff,
+            gpus_per_node)
+    if ckey not in problem.cache:
+        problem.cache[ckey] = _microbatch_comm(m, lay, seq, pr.act, recompute, idx, gpu, eff, gpus_per_node)
+    comm = problem.cache[ckey]
     t_mb = t_compute + t_mem + sum(comm[k] * (1 - ov[k]) for k in ("tp", "cp", "ep", "pp"))
     t_dp = _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx)
     bubble = t_mb * (pp - 1) / v
@@ -272,10 +285,13 @@ def _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx) -> float:
     n = lay.dp_group
     if n <= 1:
         return 0.0
-    dense = sum(problem.layer_params[i][0] for i in idx)
-    experts = sum(problem.layer_params[i][1] for i in idx)
-    first, last = problem.outer_params
-    outer = max(first if 0 in idx else 0, last if (problem.model.num_layers - 1) in idx else 0)
+    key = ("dp_params", idx)
+    if key not in problem.cache:
+        first, last = problem.outer_params
+        lp = problem.layer_params
+        problem.cache[key] = (sum(lp[i][0] for i in idx), sum(lp[i][1] for i in idx),
+                              max(first if 0 in idx else 0, last if (problem.model.num_layers - 1) in idx else 0))
+    dense, experts, outer = problem.cache[key]
     params = max(1, round((dense + outer) / lay.tp + experts / (lay.tp * lay.ep)))
     colls = dp_collectives(params, n, lay.zero_stage, pr.grad, pr.weight)
     per = lay.num_microbatches if lay.zero_stage == 3 else 1
