@@ -245,9 +245,11 @@ def _one(ctx: Context, bench: Benchmark, i: int, case: Case) -> dict:
 
 def run_sweep(ctx: Context, bench: Benchmark, cases: list[Case]) -> list[dict]:
     """Measure every case in order; see the module docstring for what happens on failure."""
-    done = []
-    total = len(cases)
+    done, total, release = [], len(cases), False
     for i, case in enumerate(cases):
+        if release:  # the failed case's tensors died with its exception; hand the memory back to the device
+            free_memory(ctx.device)
+            release = False
         label = " ".join(f"{k}={v}" for k, v in case.params.items())
         if case.skip_reason:
             _record(ctx, bench, case.params, "skipped", error={"type": "skipped", "message": case.skip_reason})
@@ -260,7 +262,7 @@ def run_sweep(ctx: Context, bench: Benchmark, cases: list[Case]) -> list[dict]:
             status = "oom" if oom else "error"
             _record(ctx, bench, case.params, status,
                     error={"type": type(e).__name__, "message": str(e).splitlines()[0][:500] if str(e) else ""})
-            free_memory(ctx.device)
+            release = True
             ctx.progress(f"[{i + 1}/{total}] {bench.name} {label}: {status.upper()} {type(e).__name__}: {e}")
             if not oom and not ctx.keep_going:
                 raise
