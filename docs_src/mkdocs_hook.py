@@ -1,4 +1,7 @@
-"""MkDocs hook: compute the numbers of each page with the cookbook package at build time (docs_src.render)."""
+"""MkDocs hook: compute the numbers of each page with the cookbook package at build time (docs_src.render).
+
+Modules are imported once per process: restart ``mkdocs serve`` after editing docs_src/ or cookbook/.
+"""
 
 from __future__ import annotations
 
