@@ -267,8 +267,8 @@ def training_memory(m: ModelConfig, layout: ParallelLayout | None = None, seq_le
                     world_size: int | None = None) -> dict:
     """Training memory per GPU by category on the pipeline stage that needs the most (see module docstring).
 
-    Returns {"per_gpu": {category: bytes}, "total", "peak_if_grads_freed", "stage", "per_stage_total", "communication_detail",
-    "activation_detail", "conventions"}; ``per_gpu`` parts sum to ``total``.
+    Returns {"per_gpu": {category: bytes}, "total", "peak_if_grads_freed", "stage", "per_stage_total",
+    "communication_detail", "activation_detail", "conventions"}; ``per_gpu`` parts sum to ``total``.
     """
     lay = layout or ParallelLayout()
     if not isinstance(seq_len, int) or isinstance(seq_len, bool) or seq_len < 1:

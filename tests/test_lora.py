@@ -28,3 +28,14 @@ def test_qlora_smaller_than_lora_and_parts_sum():
 def test_lora_bad_targets():
     with pytest.raises(CookbookError, match="lora targets"):
         lora_params(get_preset("llama-2-7b"), 8, "q,z")
+
+
+def test_cli_qlora(capsys):
+    import json
+    from cookbook.cli import main
+    assert main(["memory", "--preset", "llama-2-7b", "--lora-rank", "8", "--lora-targets", "qv", "--qlora",
+                 "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["lora_params"] == 4_194_304 and sum(r["per_gpu"].values()) == r["total"]
+    assert main(["memory", "--preset", "llama-2-7b", "--qlora"]) == 2
+    assert "--qlora needs --lora-rank" in capsys.readouterr().err

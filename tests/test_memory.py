@@ -79,6 +79,8 @@ def test_zero_stages_are_monotone_and_parts_sum(dp, tp, opt, prec, moe):
         r = training_memory(m, ParallelLayout(tp=tp, dp=dp, zero=z, ep=2 if moe else 1), 256, prec, opt)
         assert sum(r["per_gpu"].values()) == r["total"]
         assert set(r["per_gpu"]) == set(CATEGORIES)
+        # communication buffers (one gathered layer, one reduce-scatter bucket) are transient and can exceed
+        # what sharding saves at dp = 2; the model states and activations must not grow with the stage
         totals.append(r["total"] - r["per_gpu"]["communication_buffers"])
     assert totals[3] <= totals[2] <= totals[1] <= totals[0]
 

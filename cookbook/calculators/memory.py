@@ -44,6 +44,11 @@ TRAIN_FIELDS = (
           choices=ATTENTION_IMPLS, group=_T),
     Field("activation_model", "choice", "hf: what transformers saves; korthikanti: the 2022 GPT formula",
           default="hf", choices=M.ACTIVATION_MODELS, group=_T),
+    Field("lora_rank", "int", "fine-tune with LoRA adapters of this rank (frozen base)", minimum=1, group=_T),
+    Field("lora_targets", "choice", "linears LoRA adapts", default="all-linear", choices=tuple(PRESET_TARGETS),
+          group=_T),
+    Field("qlora", "bool", "QLoRA: NF4 base weights with double quantization (needs --lora-rank)", default=False,
+          group=_T),
 )
 HW_FIELDS = (
     Field("gpu", "choice", "GPU from the hardware table (its memory is the budget)", choices=gpu_names(), group=_G),
@@ -95,17 +100,34 @@ def _fits(out: dict, inputs: dict) -> dict:
     return out
 
 
+def _finetune(m, lay, inputs) -> dict:
+    r = finetune_memory(m, inputs["lora_rank"], inputs["lora_targets"], quantize_base=inputs["qlora"], layout=lay,
+                        seq_len=inputs["seq"], recompute=inputs["recompute"], attention=inputs["attention"],
+                        overhead=_overhead(inputs))
+    r.update(stage=0, per_stage_total=[r["total"]], communication_detail={}, activation_detail={},
+             peak_if_grads_freed=r["total"])
+    return r
+
+
 def compute_memory(**inputs) -> dict:
     m = model_from_inputs(inputs)
     lay = _layout(inputs)
-    r = M.training_memory(m, lay, inputs["seq"], inputs["precision"], inputs["optimizer"], inputs["recompute"],
-                          inputs["attention"], inputs["activation_model"], _overhead(inputs),
-                          world_size=None)
+    if inputs.get("qlora") and not inputs.get("lora_rank"):
+        raise CookbookError("--qlora needs --lora-rank (the adapter rank, e.g. 16)")
+    if inputs.get("lora_rank"):
+        r = _finetune(m, lay, inputs)
+    else:
+        r = M.training_memory(m, lay, inputs["seq"], inputs["precision"], inputs["optimizer"], inputs["recompute"],
+                              inputs["attention"], inputs["activation_model"], _overhead(inputs),
+                              world_size=None)
     out = {"model": m.name, "layout": S._layout_dict(lay), "world_size": lay.world_size, "seq": inputs["seq"],
            "per_gpu": r["per_gpu"], "total": r["total"],
-           "peak_if_grads_freed": r["peak_if_grads_freed"], "stage": r["stage"], "per_stage_total": r["per_stage_total"],
+           "peak_if_grads_freed": r["peak_if_grads_freed"], "stage": r["stage"],
+           "per_stage_total": r["per_stage_total"],
            "communication_detail": r["communication_detail"], "activation_detail": r["activation_detail"],
            "conventions": r["conventions"]}
+    if "lora_params" in r:
+        out["lora_params"] = r["lora_params"]
     return _fits(out, inputs)
 
 
@@ -130,7 +152,10 @@ def rows_memory(r: dict) -> list:
     out += _gib_rows(r["per_gpu"])
     out += [("total per GPU", binary_bytes(r["total"])),
             ("peak if gradients are freed", binary_bytes(r["peak_if_grads_freed"]))] + _fit_rows(r)
-    out += [(f"note {k}", v) for k, v in r["conventions"].items() if k in ("precision", "activations", "total")]
+    if "lora_params" in r:
+        out.insert(2, ("LoRA trainable parameters", f"{r['lora_params']:,}"))
+    out += [(f"note {k}", v) for k, v in r["conventions"].items()
+            if k in ("precision", "activations", "total", "method", "adapters")]
     return out
 
 
