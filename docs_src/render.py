@@ -45,7 +45,10 @@ def evaluate(module: str, function: str, args_text: str) -> str:
         args, kwargs = _args(args_text)
     except (SyntaxError, ValueError) as e:
         raise DocsError(f"arguments of {module}.{function} must be literals: ({args_text}): {e}") from None
-    return str(fn(*args, **kwargs))
+    try:
+        return str(fn(*args, **kwargs))
+    except Exception as e:  # the page names the call that failed; the cause stays chained for tracebacks
+        raise DocsError(f"{module}.{function}({args_text}) raised {type(e).__name__}: {e}") from e
 
 
 def render(markdown: str, where: str = "page") -> str:

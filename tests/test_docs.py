@@ -56,7 +56,7 @@ def test_chapter_structure():
 
 def test_bad_placeholders_fail_loudly():
     for bad in ("{{ nosuch.f() }}", "{{ params.nosuch() }}", "{{ params.total(__import__('os')) }}",
-                "{{ params._private() }}"):
+                "{{ params._private() }}", "{{ params.total('no-such-preset') }}"):
         with pytest.raises(DocsError):
             render(bad)
 
