@@ -126,3 +126,19 @@ def zero_table(preset: str = "llama-3-8b", dp: int = 64) -> str:
                      gib(per * total)))
     return table(("stage", f"bytes/param per GPU ($N_d = {dp}$)", "7.5B model, GB (ours)",
                   "7.5B model, GB (Rajbhandari et al., Fig. 1)", f"{preset} per GPU"), rows)
+
+
+def fits(preset: str, seq: int, layout: str, gpu: str, recompute: str = "none") -> str:
+    """Whether the training total plus the default framework overhead fits the GPU's memory."""
+    from cookbook.hardware import get_gpu
+    from cookbook.memory import DEFAULT_OVERHEAD
+    r = training_memory(get_preset(preset), LAYOUTS[layout], seq_len=seq, recompute=recompute)
+    cap = get_gpu(gpu).hbm_bytes
+    verdict = "yes" if r["total"] <= cap else "no"
+    return (f"{verdict}: {gib(r['total'])} per GPU including {gib(DEFAULT_OVERHEAD)} of framework overhead, "
+            f"against {gib(cap)} on an {gpu}")
+
+
+def capacity(gpu: str) -> str:
+    from cookbook.hardware import get_gpu
+    return gib(get_gpu(gpu).hbm_bytes)
