@@ -147,3 +147,13 @@ def fit_sequences(preset: str, gpu: str, context: int) -> str:
     per = kv_cache_bytes(m, 1, context)["total"]
     return (f"{gib(g.hbm_bytes - w)} left after {gib(w)} of bf16 weights, {gib(per)} of KV cache per sequence: at "
             f"most {(g.hbm_bytes - w) // per} sequences")
+
+
+def ops_table(preset: str, gpu: str, batch: int, context: int) -> str:
+    """One decode step, operation by operation (all layers summed), on the roofline."""
+    r = decode_step_time(get_preset(preset), get_gpu(gpu), batch, context, efficiency=IDEAL)
+    rows = [(f"`{k}`", si(o["flops"], "FLOP"), gib(o["bytes"]), f"{o['flops'] / o['bytes']:.1f}" if o["bytes"] else "",
+             seconds(o["seconds"]), o["bound"], pct(o["seconds"] / r["seconds"])) for k, o in r["ops"].items()]
+    rows.append(("**step**", "", "", "", f"**{seconds(r['seconds'])}**", "", pct(1.0)))
+    return table(("operation", "FLOPs", "bytes", "FLOPs/byte", "time", "bound", "share"), rows, "lrrrrlr") + (
+        f"\n\n{preset} on {gpu}, batch {batch}, {context} cached tokens, bf16; every layer's matrices summed.")

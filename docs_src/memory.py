@@ -10,7 +10,7 @@ from cookbook.memory import CATEGORIES, PRECISIONS, state_bytes_per_param, train
 from cookbook.params import count_params
 from cookbook.presets import get_preset
 
-from docs_src._fmt import gib, n, table
+from docs_src._fmt import gib, n, pct, table
 
 
 def bytes_per_param_table(optimizers=("adamw", "adam8bit", "sgd_momentum", "sgd")) -> str:
@@ -142,3 +142,14 @@ def fits(preset: str, seq: int, layout: str, gpu: str, recompute: str = "none") 
 def capacity(gpu: str) -> str:
     from cookbook.hardware import get_gpu
     return gib(get_gpu(gpu).hbm_bytes)
+
+
+def layer_terms_table(preset: str, seq: int, attention: str = "flash", batch: int = 1) -> str:
+    """What one layer saves for the backward pass, tensor by tensor (cookbook.activations, HF model)."""
+    from cookbook.activations import hf_layer_terms
+    terms = hf_layer_terms(get_preset(preset), 0, batch, seq, 2, attention)
+    total = sum(t.nbytes for t in terms)
+    rows = [(t.name, gib(t.nbytes), pct(t.nbytes / total), "yes" if t.tp else "no") for t in terms]
+    rows.append(("**one layer**", f"**{gib(total)}**", pct(1.0), ""))
+    return table(("saved tensor", "bytes", "share", "split by TP"), rows, "lrrl") + (
+        f"\n\n{preset}, layer 0, $B = {batch}$, $S = {seq}$, bf16 activations, {attention} attention.")

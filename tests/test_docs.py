@@ -127,3 +127,10 @@ def test_benchmarks_chapter_conversions():
     assert "268 GB/s" in page and "470 GB/s" in page
     # ml-engineering's H100 MAMF 794.5 TFLOP/s over the 989.5 TFLOP/s dense bf16 datasheet peak
     assert "| 80.3 % |" in page
+
+
+def test_inference_chapter_attention_intensity_is_h_over_k():
+    """The derivation in the chapter: decode attention does 2H/(Kb) FLOPs per KV byte, H/K = 4 for Llama-3-8B."""
+    page = _page("chapters/inference.md")
+    row = next(line for line in page.splitlines() if line.startswith("| `attention` |"))
+    assert row.split("|")[4].strip() == "4.0"
