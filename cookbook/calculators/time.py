@@ -72,9 +72,10 @@ def gpu_from_inputs(inputs: dict):
     return replace(g, name=f"custom ({g.name} with {', '.join(sorted(ch))} replaced)", source="user-supplied", **ch)
 
 
-def efficiency_from_inputs(inputs: dict, gpu):
+def efficiency_from_inputs(inputs: dict):
+    """The table GPU's published efficiencies (kept for a custom variant of it), with the user's overrides."""
     lat = inputs.get("latency_us")
-    return efficiency_for(gpu).with_overrides(
+    return efficiency_for(get_gpu(inputs["gpu"])).with_overrides(
         matmul=inputs.get("eff_matmul"), hbm=inputs.get("eff_hbm"), intra_link=inputs.get("eff_intra"),
         inter_link=inputs.get("eff_inter"), collective_latency=None if lat is None else lat * 1e-6)
 
@@ -86,7 +87,7 @@ def _overlap(inputs: dict) -> dict:
 def compute_time(**inputs) -> dict:
     m = model_from_inputs(inputs)
     g = gpu_from_inputs(inputs)
-    eff = efficiency_from_inputs(inputs, g)
+    eff = efficiency_from_inputs(inputs)
     base = {"model": m.name, "gpu": g.as_dict(), "workload": inputs["workload"]}
     if inputs["workload"] == "inference":
         kw = dict(tp=inputs["tp"], weight_dtype=inputs["weight_dtype"], kv_dtype=inputs["kv_dtype"],
@@ -157,7 +158,7 @@ PLAN_FIELDS = (
 def compute_plan(**inputs) -> dict:
     m = model_from_inputs(inputs)
     g = gpu_from_inputs(inputs)
-    eff = efficiency_from_inputs(inputs, g)
+    eff = efficiency_from_inputs(inputs)
     cap = None if inputs.get("capacity_gib") is None else int(inputs["capacity_gib"] * GIB)
     r = plan(m, g, inputs["gpus_per_node"], inputs["nodes"], inputs["global_batch"], inputs["seq"],
              inputs["precision"], inputs["optimizer"], cap, inputs["top"], eff, _overlap(inputs),
