@@ -128,3 +128,25 @@ def tp_slice(preset: str, tp: int, element_bytes: int = 2) -> str:
     return (f"{verdict}: each GPU gets $N = {m.vocab_rows} / {tp} = {n_}$, and {aligned(n_, element_bytes)}. "
             f"Padding the vocabulary to a multiple of ${mult} \\cdot {tp} = {mult * tp}$ "
             f"(here {n(pad_to_multiple(m.vocab_rows, mult * tp))}) makes every slice aligned.")
+
+
+AUDIT = ("gpt2", "gpt3-175b", "pythia-6.9b", "opt-6.7b", "bloom-7b1", "llama-2-7b", "llama-3-8b", "mistral-7b-v0.1",
+         "qwen2.5-7b", "gemma-2-9b", "falcon-7b", "phi-3-mini")
+
+
+def _mark(dim: int, mult: int) -> str:
+    return str(dim) if dim % mult == 0 else f"**{dim}**"
+
+
+def alignment_audit(names=AUDIT, tp: int = 8, element_bytes: int = 2) -> str:
+    """Model dimensions that are not multiples of the A100+ Tensor Core unit (64 for 2-byte types) in bold."""
+    mult = alignment_multiple(element_bytes)
+    rows = []
+    for name in names:
+        m = get_preset(name)
+        rows.append((f"`{name}`", _mark(m.hidden_size, mult), _mark(m.ffn, mult), _mark(m.head_size, mult),
+                     _mark(m.vocab_rows, mult), _mark(m.ffn // tp, mult) if m.ffn % tp == 0 else "n/a",
+                     _mark(m.vocab_rows // tp, mult) if m.vocab_rows % tp == 0 else f"**{m.vocab_rows}/{tp}**"))
+    return table(("preset", "$D$", "$F$", "$d_h$", "$V$ (rows)", f"$F/{tp}$", f"$V/{tp}$"), rows) + (
+        f"\n\nBold: not a multiple of {mult} elements ({mult * element_bytes} bytes, the A100-and-later rule); "
+        f"the last two columns are one GPU's slice with tensor parallelism over {tp}.")
