@@ -226,18 +226,23 @@ class TrainingFlops:
     def hardware(self) -> int:
         return self.model + self.recompute
 
+    @property
+    def breakdown(self) -> dict:
+        """Hardware FLOPs of the step by component: 3 x forward, plus the forward again where recomputed."""
+        again = RECOMPUTE_KEYS[self.recompute_policy]
+        return {k: (4 if k in again else 3) * v for k, v in self.forward.breakdown.items()}
+
     def per_token(self, which: str = "model") -> Fraction:
         return Fraction(self.model if which == "model" else self.hardware, self.tokens)
+
+
+RECOMPUTE_KEYS = {"none": (), "selective": ATTENTION_CORE, "full": LAYER_KEYS}
 
 
 def recompute_flops(fwd: ForwardFlops, policy: str) -> int:
     """Forward FLOPs re-run by activation recomputation under ``policy`` (see RECOMPUTE)."""
     _choice("recompute", policy, RECOMPUTE)
-    if policy == "none":
-        return 0
-    if policy == "selective":
-        return fwd.layer_part(ATTENTION_CORE)
-    return fwd.layer_part(LAYER_KEYS)
+    return fwd.layer_part(RECOMPUTE_KEYS[policy])
 
 
 def training_flops(m: ModelConfig, batch: int, seq: int, attention: str = "full",

@@ -47,6 +47,8 @@ def test_breakdowns_sum_to_totals(path):
     full = F.training_flops(m, 2, 300, "causal", "full")
     assert full.recompute == sum(full.forward.layers)
     assert F.training_flops(m, 2, 300, "causal", "none").hardware == step.model
+    for st in (step, full):
+        assert sum(st.breakdown.values()) == st.hardware
 
 
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
@@ -245,7 +247,7 @@ def test_cli_json_keys(capsys):
     for k in ("forward", "backward", "recompute", "total", "model_flops", "hardware_flops", "rules", "conventions",
               "inference", "utilization", "training_tokens"):
         assert k in r
-    assert r["total"] == r["forward"]["total"] + r["backward"] + r["recompute"]
+    assert r["total"] == r["forward"]["total"] + r["backward"] + r["recompute"] == sum(r["breakdown"].values())
     assert sum(r["forward"]["breakdown"].values()) == r["forward"]["total"]
     assert r["utilization"]["hfu"] > r["utilization"]["mfu"] > 0
     q = r["inference"]["request"]

@@ -59,6 +59,7 @@ def _training(m, inputs: dict) -> dict:
     step = F.training_flops(m, inputs["batch"], inputs["seq"], inputs["attention"], inputs["recompute"])
     out = {"forward": _fwd_dict(step.forward), "backward": step.backward, "recompute": step.recompute,
            "model_flops": step.model, "hardware_flops": step.hardware, "total": step.hardware,
+           "breakdown": step.breakdown,
            "tokens_per_step": step.tokens, "model_flops_per_token": _exact(step.per_token("model")),
            "hardware_flops_per_token": _exact(step.per_token("hardware")), "rules": _rules(m, inputs, step)}
     if inputs.get("tokens") is not None:
@@ -179,4 +180,6 @@ CALCULATOR = Calculator(
     name="flops", title="FLOPs", fields=FIELDS, compute=compute, rows=rows,
     legend="FLOPs (2 per multiply-add), exact integers; " + LEGEND_SI,
     help="Exact matmul FLOPs: forward by component, backward, recompute, per token, T tokens, inference; "
-         "rules of thumb side by side; MFU/HFU and time to train.")
+         "rules of thumb side by side; MFU/HFU and time to train.",
+    extra={"example": {"preset": "llama-3-8b", "seq": 8192, "recompute": "selective", "tokens": "1e12",
+                       "gpu": "H100-SXM", "num_gpus": 64, "prompt": 1024, "output": 256}})  # the site's default
