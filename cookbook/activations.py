@@ -26,6 +26,9 @@ Two models, both per micro-batch of B sequences of S tokens (T = B*S tokens), re
      saves exactly these tensors; CUDA FlashAttention-2 keeps the same set (plus an RNG state of a few bytes).
      PyTorch's CPU "math" SDPA backend would instead save the S*S probabilities like ``eager``.
    - Gated MLP: gate output, its activation, up output and their product: 4pTF. Plain MLP: 2pTF (exact GELU).
+   - MLA (DeepSeek-V3): the q and kv latent RMSNorms, then the eager terms with H heads of d_qk (keys) and
+     d_v (values); measured within 2.5 % in eager mode. CPU SDPA cannot use its flash kernel when d_qk != d_v
+     and falls back to the math backend, so MLA's ``flash`` terms are not measured on CPU.
    - MoE (transformers 5 grouped experts): per routed token-slot (T*k of them) the gathered input, gate_up
      output (2F), activation, product and down output: p*T*k*(2D + 4F); router logits fp32 4TE; routing
      indices/weights ~40 bytes per token-slot.
@@ -100,11 +103,11 @@ def _attention_terms(m: ModelConfig, b: int, s: int, p: int, impl: str) -> list[
         a = m.mla
         out += [Term(f"kv latent norm {x}", n, tp=False) for x, n in
                 (("fp32 input", 4 * t * a.kv_lora_rank), ("normalized", p * t * a.kv_lora_rank),
-                 ("output", p * t * a.kv_lora_rank))]
+                 ("output", p * t * a.kv_lora_rank), ("rstd", 4 * t))]
         if a.q_lora_rank:
             out += [Term(f"q latent norm {x}", n) for x, n in
                     (("fp32 input", 4 * t * a.q_lora_rank), ("normalized", p * t * a.q_lora_rank),
-                     ("output", p * t * a.q_lora_rank))]
+                     ("output", p * t * a.q_lora_rank), ("rstd", 4 * t))]
     if impl == "eager":
         kv = h  # repeat_kv expands K heads to H before the saved matmuls
         out += [Term("q (after rotary)", p * t * h * dq, tp=True),

@@ -215,6 +215,8 @@ def activation_bytes_per_gpu(m: ModelConfig, lay: ParallelLayout, seq_len: int, 
 
     def size(term) -> float:
         n = term.nbytes / pr.act if (pr.fp8_linear and term.linear_input) else term.nbytes
+        if term.quadratic:  # eager scores: S/CP local queries against all S keys
+            n *= lay.cp
         return n / (tp if (term.tp or sp) else 1)
 
     per_layer = []

@@ -74,6 +74,23 @@ def test_hf_activation_model_matches_saved_tensors(case, dtype, attention):
     assert ours["total"] == pytest.approx(truth, rel=0.05), (ours["per_term"], truth)
 
 
+MLA = dict(num_key_value_heads=8, q_lora_rank=32, kv_lora_rank=24, qk_rope_head_dim=8, qk_nope_head_dim=16,
+           v_head_dim=16, n_routed_experts=4, num_experts_per_tok=2, moe_intermediate_size=32,
+           first_k_dense_replace=1, n_group=1, topk_group=1)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["bf16", "fp32"])
+def test_mla_eager(dtype):
+    """DeepSeek-V3 MLA + MoE, eager only: CPU SDPA falls back to its math backend when d_qk != d_v."""
+    tdt = {"bf16": torch.bfloat16, "fp32": torch.float32}[dtype]
+    model, m = build("deepseek_v3", MLA, tdt, "eager")
+    truth = saved_bytes(model, torch.randint(0, BASE["vocab_size"], (B, S)))
+    ours = hf_activation_bytes(m, B, S, p=tdt.itemsize, attention="eager")
+    MEASURED[("deepseek_v3 (MLA)", dtype, "eager")] = (ours["total"], truth)
+    assert ours["total"] == pytest.approx(truth, rel=0.05)
+
+
 def test_korthikanti_table2_coefficients():
     """Korthikanti et al. 2022, Table 2 (bytes per layer / (s*b*h))."""
     s, h, a, t = 2048, 12288, 96, 8
