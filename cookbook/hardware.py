@@ -109,7 +109,8 @@ def _tf(x):
 
 
 def _row(name, bf16, fp8, tf32, fp32, mem_gb, bw_gb, source, link, inter=(None, ""), fp16="bf16", note=""):
-    return GPU(name=name, bf16=_tf(bf16), fp16=_tf(bf16 if fp16 == "bf16" else fp16), fp8=_tf(fp8), tf32=_tf(tf32), fp32=_tf(fp32),
+    return GPU(name=name, bf16=_tf(bf16), fp16=_tf(bf16 if fp16 == "bf16" else fp16), fp8=_tf(fp8), tf32=_tf(tf32),
+               fp32=_tf(fp32),
                hbm_bytes=mem_gb * GIB, hbm_bandwidth=round(bw_gb * 10) * (GB // 10), source=source,
                intra_node=link[0], intra_node_bandwidth=link[1],
                inter_node_bandwidth=inter[0], inter_node_source=inter[1], note=note)

@@ -128,6 +128,8 @@ def compute(**inputs) -> dict:
 
 
 def _f(x) -> str:
+    if float(x) >= 1e21:  # beyond the SI table's E: scientific notation
+        return f"{int(x):,} ({float(x):.3e} FLOP)"
     return f"{int(x):,} ({si(x, 'FLOP')})" if float(x) >= 1000 else f"{x:g} FLOP"
 
 
