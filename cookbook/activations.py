@@ -141,6 +141,8 @@ def _mlp_terms(m: ModelConfig, i: int, t: int, p: int) -> list[Term]:
                Term("expert activation", p * tk * f, tp=True),
                Term("expert product (down input)", p * tk * f, tp=True, linear_input=True),
                Term("expert down output", p * tk * d, tp=True)]
+        if m.mla is not None and p != 4:  # DeepSeek-V3's router runs in fp32: input and weight upcast copies
+            out.append(Term("router fp32 input and weight copies", 4 * t * d + 4 * e.num_experts * d))
         if e.num_shared_experts:
             out += _dense_mlp_terms(m, t, p, e.num_shared_experts * e.shared_expert_ffn_size, "shared expert")
         return out
