@@ -151,3 +151,32 @@ def test_cli_bad_layout_is_one_line(capsys):
     assert main(["memory", "--preset", "llama-3-8b", "--tp", "3"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "tp (3)" in err
+
+
+def test_parallel_splits():
+    """TP splits layer linears and the vocabulary; EP splits experts; PP puts the embedding on the first stage
+    and lm_head on the last; ZeRO-1 divides optimizer states by dp*cp."""
+    m = ModelConfig(vocab_size=1000, hidden_size=256, num_layers=4, num_heads=8, num_kv_heads=2, ffn_size=512,
+                    gated_mlp=True, moe=MoEConfig(8, 2, 128))
+    pc = count_params(m)
+    base = training_memory(m, ParallelLayout(), 256, "bf16", overhead=0)
+    ep = training_memory(m, ParallelLayout(dp=4, ep=4), 256, "bf16", overhead=0)
+    assert base["per_gpu"]["weights"] - ep["per_gpu"]["weights"] == 2 * pc.breakdown["experts"] * 3 // 4
+    tp = training_memory(m, ParallelLayout(tp=2), 256, "bf16", overhead=0)
+    norms = pc.breakdown["layer_norms"] + pc.breakdown["final_norm"]
+    assert tp["per_gpu"]["weights"] == 2 * ((pc.total - norms) // 2 + norms)
+    pp = training_memory(m, ParallelLayout(pp=2, num_microbatches=4), 256, "bf16", overhead=0)
+    assert pp["params_on_gpu"]["outer"] in (pc.breakdown["embedding"], pc.breakdown["lm_head"] + pc.breakdown[
+        "final_norm"])
+    z1 = training_memory(m, ParallelLayout(dp=4, cp=2, zero=1), 256, "bf16-mixed", overhead=0)
+    z0 = training_memory(m, ParallelLayout(dp=4, cp=2), 256, "bf16-mixed", overhead=0)
+    assert z1["per_gpu"]["optimizer_states"] == pytest.approx(z0["per_gpu"]["optimizer_states"] / 8, abs=1)
+
+
+def test_fp8_policy_adds_fp8_weight_copies_and_shrinks_linear_inputs():
+    m = get_preset("llama-3-8b")
+    bf = training_memory(m, ParallelLayout(), 4096, "bf16-mixed-fp32-grads", overhead=0)["per_gpu"]
+    f8 = training_memory(m, ParallelLayout(), 4096, "fp8", overhead=0)["per_gpu"]
+    linear = count_params(m).total - 2 * 128256 * 4096 - 65 * 4096
+    assert f8["weights"] - bf["weights"] == 2 * linear
+    assert f8["activations"] < bf["activations"]
