@@ -9,8 +9,8 @@ rank. Sequence parallelism is on whenever TP > 1 (it only removes memory and cos
 
 Order of work, so thousands of layouts take well under a second: per-model quantities are computed once
 (cookbook.train_time.TrainingProblem); every candidate is timed (cheap arithmetic); a lower bound of its memory
-(weights, gradients, master weights and optimizer states of its parameters, no activations) drops the clearly
-infeasible ones; then the memory engineer's exact per-GPU model (cookbook.memory.training_memory) is evaluated
+(weights, gradients, master weights and optimizer states of the first stage's layers, plus their activations
+times the micro-batches in flight, both from cookbook.memory's own per-layer terms) drops the infeasible ones; then the memory engineer's exact per-GPU model (cookbook.memory.training_memory) is evaluated
 in order of predicted time until ``top`` layouts fit (``exhaustive=True``: for every candidate).
 """
 
@@ -22,7 +22,7 @@ from cookbook.efficiency import Efficiency, efficiency_for
 from cookbook.errors import CookbookError
 from cookbook.hardware import GPU
 from cookbook.layout import ParallelLayout
-from cookbook.memory import PRECISIONS, state_bytes_per_param, training_memory
+from cookbook.memory import PRECISIONS, activation_bytes_per_gpu, state_bytes_per_param, training_memory
 from cookbook.model import ModelConfig
 from cookbook.train_time import TrainingProblem, step_time
 
@@ -88,6 +88,18 @@ def _state_lower_bound(problem: TrainingProblem, lay: ParallelLayout, per_param:
     return params * (pr.weight / (n if z >= 3 else 1) + pr.grad / (n if z >= 2 else 1) + opt / (n if z >= 1 else 1))
 
 
+def _activation_lower_bound(problem: TrainingProblem, lay: ParallelLayout, recompute: str, precision: str) -> float:
+    """Activation bytes of the first stage's layers (cookbook.memory.activation_bytes_per_gpu per sequence and
+    layer, times micro-batch, layers and micro-batches in flight); with the state bound, a lower bound of the
+    first stage's total, hence of the busiest stage's."""
+    key = ("act_bound", lay.tp, lay.cp, lay.sequence_parallel, recompute, precision)
+    if key not in problem.cache:
+        one = ParallelLayout(tp=lay.tp, cp=lay.cp, sequence_parallel=lay.sequence_parallel)
+        a = activation_bytes_per_gpu(problem.model, one, problem.seq, precision, "flash", recompute)["layers"]
+        problem.cache[key] = a / problem.model.num_layers
+    return problem.cache[key] * lay.micro_batch * (problem.model.num_layers // lay.pp) * lay.in_flight(0)
+
+
 def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch: int, seq: int,
          precision: str = "bf16-mixed", optimizer: str = "adamw", capacity: int | None = None, top: int = 5,
          efficiency: Efficiency | None = None, overlap: dict | None = None, attention: str = "causal",
@@ -111,7 +123,8 @@ def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch:
     n_cand = n_pruned = 0
     for lay, rec in candidates(m, gpus_per_node * nodes, gpus_per_node, global_batch, seq, max_cp):
         n_cand += 1
-        if _state_lower_bound(problem, lay, per_param, pr) + overhead > cap:
+        bound = _state_lower_bound(problem, lay, per_param, pr) + overhead
+        if bound > cap or bound + _activation_lower_bound(problem, lay, rec, precision) > cap:
             n_pruned += 1
             continue
         r = step_time(problem, gpu, lay, rec, precision, eff, overlap, gpus_per_node)
@@ -131,7 +144,7 @@ def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch:
     for i, e in enumerate(best):
         e["explanation"] = explain(e, best[0] if i else None)
     return {"best": best, "capacity": cap, "gpus": gpus_per_node * nodes, "seconds": seconds,
-            "counts": {"candidates": n_cand, "pruned_by_state_bound": n_pruned, "timed": len(timed),
+            "counts": {"candidates": n_cand, "pruned_by_bound": n_pruned, "timed": len(timed),
                        "memory_checked": n_mem, "fit_among_checked": n_fit},
             "layouts_per_second": n_cand / seconds if seconds > 0 else None,
             "efficiency": eff.as_dict(),

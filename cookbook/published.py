@@ -34,22 +34,22 @@ TRTLLM = ("NVIDIA/TensorRT-LLM docs/source/performance.md @138f96d4 (v0.6.1 thro
 GROUPS = {
     "megatron-2021": {"source": MEGATRON_2021, "band": 0.35, "quantity": "TFLOP/s per GPU (their eq. 3 FLOPs)",
                       "why": "we predict faster on every row: the matmul efficiency is mamf-finder's best-shape "
-                             "mean on 2024 software (0.87 of A100 peak); 2021 kernels, unfused layers and "
-                             "launch gaps are not modelled"},
+                             "mean on 2024 software; 2021 kernels, unfused layers and launch gaps are not "
+                             "modelled"},
     "korthikanti-2022": {"source": KORTHIKANTI, "band": 0.35, "quantity": "iteration time (s)",
                          "why": "we predict faster (shorter) everywhere, most for the small 22B model and with "
                                 "selective recompute: same missing terms as above"},
     "llama3-2024": {"source": LLAMA3, "band": 0.20, "quantity": "BF16 MFU",
                     "why": "interleaving depth and micro-batch size are not given in the paper; we assume 2 "
-                           "virtual stages and micro-batch 1, and the MFU moves by about 10 points per "
-                           "doubling of the virtual stages"},
+                           "virtual stages and micro-batch 1, and the predicted MFU is sensitive to the "
+                           "virtual stages through the bubble (p - 1)/(v m)"},
     "trtllm-throughput": {"source": TRTLLM, "band": 0.15, "quantity": "output tokens/s",
-                          "why": "large-batch static batches are memory- and compute-bound, which the roofline "
-                                 "captures; we are a few percent optimistic"},
+                          "why": "large static batches are memory- and compute-bound, which the roofline "
+                                 "captures; we are slightly optimistic"},
     "trtllm-ttft": {"source": TRTLLM, "band": 0.50, "quantity": "first-token latency (ms)",
-                    "why": "at batch 1 and 128 prompt tokens the prefill is short (under 30 ms) and fixed "
-                           "engine and kernel-launch overheads we do not model dominate: we are about 45 % "
-                           "low there and 16-18 % low at 2048 tokens"},
+                    "why": "at batch 1 and 128 prompt tokens the prefill is short and fixed engine and "
+                           "kernel-launch overheads we do not model dominate, so we are far too fast there; "
+                           "at 2048 tokens the error is less than half as large"},
 }
 
 

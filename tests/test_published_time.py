@@ -59,3 +59,10 @@ def test_llama3_rows_are_16m_tokens_and_consistent(row):
     assert tp * cp * pp * dp == gpus
     assert dp * per_dp * seq == 16 * 2**20
     assert tflops / 989 == pytest.approx(mfu, abs=0.01)  # TFLOP/s per GPU over the H100 bf16 peak
+
+
+def test_ttft_error_halves_with_a_long_prompt():
+    """The page says the short-prompt error is more than twice the long-prompt one (fixed overheads)."""
+    e = {r["label"]: abs(r["error"]) for r in RESULTS if r["group"] == "trtllm-ttft"}
+    for short in [k for k in e if "128 prompt" in k]:
+        assert e[short] > 2 * e[short.replace("128 prompt", "2048 prompt")]

@@ -174,7 +174,7 @@ def rows_plan(r: dict) -> list:
     c = r["counts"]
     out = [("model", r["model"]), ("cluster", f"{r['gpus']} x {r['gpu']}, {binary_bytes(r['capacity'])} per GPU"),
            ("searched", f"{c['candidates']:,} layouts in {seconds(r['seconds'])} "
-                        f"({c['pruned_by_state_bound']:,} pruned by the state-memory bound, "
+                        f"({c['pruned_by_bound']:,} pruned by a memory lower bound, "
                         f"{c['memory_checked']} checked exactly)")]
     for i, e in enumerate(r["best"], 1):
         out.append((f"#{i}", e["explanation"]))
