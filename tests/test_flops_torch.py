@@ -18,7 +18,7 @@ import warnings
 import pytest
 
 from cookbook import cli
-from cookbook.flops import decode_flops, forward_flops, training_flops
+from cookbook.flops import attention_pairs, decode_flops, forward_flops, inference_flops, training_flops
 from cookbook.hf import SUPPORTED_MODEL_TYPES, from_hf_config
 
 torch = pytest.importorskip("torch", reason="FlopCounterMode truth needs torch (requirements/test.txt)")
@@ -194,7 +194,6 @@ def test_causal_pairs_equal_visible_mask_entries(model_type, extra):
     for h in handles:
         h.remove()
     ours = from_hf_config(config)
-    from cookbook.flops import attention_pairs
     assert [attention_pairs(seq, ours.attention_window(i), "causal") for i in range(len(layers))] == \
         [seen[i] for i in range(len(layers))]
 
@@ -221,3 +220,23 @@ def test_decode_step_equals_flop_counter(name):
     ours = from_hf_config(c)
     assert decode_flops(ours, context, batch, "causal").total == counted
     assert forward_flops(ours, batch, context, "full", logits="last").total == last_only
+
+
+@pytest.mark.parametrize("name", ["llama-3-8b", "deepseek-v3"])
+def test_request_equals_flop_counter(name):
+    """A request of P prompt and O output tokens: prefill (logits for every position, full S^2 in the eager
+    kernel) then O-1 cached decode steps, counted end to end == inference_flops(attention='full') (no sliding
+    windows here, so full and causal decode agree)."""
+    config = _with_layers(json.loads((CONFIGS / f"{name}.json").read_text()), 4)
+    prompt, output, batch = 200, 4, 2
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        m = _model(config)
+        ids = torch.randint(0, 100, (batch, prompt))
+
+        def request():
+            cache = m(ids, use_cache=True).past_key_values
+            for _ in range(output - 1):
+                cache = m(ids[:, :1], past_key_values=cache, use_cache=True).past_key_values
+
+        counted = _count(request)
+    assert inference_flops(from_hf_config(config), prompt, output, batch, "full").total == counted
