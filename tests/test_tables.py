@@ -199,3 +199,46 @@ def test_citation_cff():
     assert cff["cff-version"] == "1.2.0"
     assert {"message", "title", "authors", "version", "license"} <= set(cff)
     assert all("name" in a or "family-names" in a for a in cff["authors"])
+
+
+def _as_gpu(rec, publishable=True):
+    """A fixture record relabelled as a GPU record (test input only; never written to results/)."""
+    r = json.loads(json.dumps(rec))
+    r["provenance"].update(device="cuda:0", devices=[{"index": 0, "name": "NVIDIA H100 80GB HBM3",
+                                                      "multi_processor_count": 132}])
+    r["publishable"] = publishable
+    return r
+
+
+def _gemm_sweep():
+    return [r for r in _records() if r["benchmark"] == "gemm" and "preset" not in r["params"]]
+
+
+def test_gpu_records_need_publishable_and_are_labelled_gpu():
+    from benchtables.select import exclusion, hardware_label
+    rec = _gemm_sweep()[0]
+    assert exclusion(rec) is None and hardware_label(rec).startswith("CPU: AMD EPYC")
+    assert exclusion(_as_gpu(rec, publishable=False)) == "GPU record not marked publishable"
+    assert exclusion(_as_gpu(rec)) is None and hardware_label(_as_gpu(rec)) == "GPU: NVIDIA H100 80GB HBM3"
+
+
+def test_gpu_gemm_plot_overlays_tile_and_wave_quantization():
+    """The model line = best rate x efficiency / max efficiency, efficiency per the NVIDIA guide's definitions
+    (tile: useful / computed outputs; wave: tiles / (waves x SMs)), written out here independently."""
+    from benchtables.load import RecordSet
+    from benchtables.plots import PLOT_TILE, _series_gemm
+    from benchtables.table import build_tables
+    recs = [_as_gpu(r) for r in _gemm_sweep()]
+    t = build_tables(RecordSet("gpu-test", tuple(recs), {}))[0]
+    assert not t.cpu
+    xlabel, unit, series, _ = _series_gemm(t)
+    (label, xs, ys), = [s for s in series if s[0].startswith("tile+wave")]
+    tm, tn = PLOT_TILE
+
+    def eff(m, n, sms=132):
+        tiles = -(-m // tm) * -(-n // tn)
+        return m * n / (tiles * tm * tn) * tiles / (-(-tiles // sms) * sms)
+    best = max(r["metrics"]["flop_per_s_best"] for r in recs)
+    top = max(eff(m, 512) for m in xs)
+    assert xlabel == "M" and unit == "FLOP/s" and "132 SMs" in label
+    assert ys == pytest.approx([best * eff(m, 512) / top for m in xs], rel=1e-12)

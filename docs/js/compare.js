@@ -89,7 +89,12 @@ function metricOf(rec) {
   return "";
 }
 
-function render(out, rows, dataUrl) {
+function keyFieldsOf(rec, byKind) {  // the key fields of the record's table kind, else all its parameters
+  const tables = byKind.get(kindOf(rec));
+  return tables && tables.length ? tables[0].table.key_fields : Object.keys(rec.params);
+}
+
+function render(out, rows, dataUrl, byKind) {
   out.replaceChildren();
   const table = document.createElement("table");
   table.className = "bench-compare-table";
@@ -103,7 +108,7 @@ function render(out, rows, dataUrl) {
   const body = table.createTBody();
   for (const r of rows) {
     const tr = body.insertRow();
-    const fields = r.table ? r.table.key_fields : Object.keys(r.rec.params);
+    const fields = r.table ? r.table.key_fields : keyFieldsOf(r.rec, byKind);
     cell(tr, `${r.rec.benchmark}: ` + fields.filter((f) => r.rec.params[f] !== undefined && r.rec.params[f] !== null)
       .map((f) => `${f}=${r.rec.params[f]}`).join(", "));
     cell(tr, hardware(r.rec));
@@ -158,7 +163,7 @@ function boot() {
         + `${matched} comparisons with published rows; ${rows.length - matched} of your cases have no published row`
         + (notOk ? `; ${notOk} records not measured (status not ok) left out` : "")
         + (problems.length ? `; problems: ${problems.join("; ")}` : "") + ".";
-      render(out, rows, dataUrl);
+      render(out, rows, dataUrl, byKind);
     };
     reader.onerror = () => { status.textContent = `Could not read ${file.name}.`; };
     reader.readAsText(file);
