@@ -430,6 +430,9 @@ def from_hf_config(config: dict, name: str | None = None) -> ModelConfig:
     fn, defaults, aliases = _FAMILIES[mt]
     kw = fn(_Cfg(config, mt, defaults, aliases))
     kw = {k: v for k, v in kw.items() if v is not None}
+    moe = kw.get("moe")
+    if moe is not None and not any(moe.is_moe_layer(i) for i in range(kw["num_layers"])):
+        del kw["moe"]  # e.g. every layer in mlp_only_layers: transformers builds a dense model
     return ModelConfig(name=name or config.get("_name_or_path") or mt, **kw)
 
 
