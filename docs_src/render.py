@@ -13,7 +13,7 @@ import re
 
 __all__ = ["MODULES", "PATTERN", "placeholders", "evaluate", "render", "DocsError"]
 
-MODULES = ("params", "flops", "memory", "inference", "parallel", "gemm", "bench", "cli", "refs", "validation")
+MODULES = ("params", "flops", "memory", "inference", "parallel", "gemm", "bench", "cli", "validation")
 PATTERN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\((.*?)\)\s*\}\}", re.S)
 
 
