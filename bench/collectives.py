@@ -176,6 +176,8 @@ def probe(op: str, placement: str, group, dev, dt) -> str | None:
 
 
 def add_arguments(p, name):
+    p.add_argument("--timeout-s", type=float, default=600.0,
+                   help="process-group timeout: a collective waiting this long on a dead rank fails")
     p.add_argument("--backend", choices=("auto", "nccl", "gloo"), default="auto", help="auto: NCCL on GPUs, else gloo")
     p.add_argument("--min-bytes", default="8", help="smallest size (nccl-tests -b; K/M/G binary)")
     p.add_argument("--max-bytes", default=None, help="largest size (nccl-tests -e; default 8G NCCL, 64M gloo)")

@@ -7,6 +7,7 @@ launcher sets; ``init_distributed`` starts a torch.distributed group (NCCL on GP
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import socket
@@ -143,7 +144,8 @@ def init_distributed(args, comm: bool) -> DistInfo | None:
     for k, v in (("RANK", info["rank"]), ("WORLD_SIZE", info["world_size"]), ("LOCAL_RANK", info["local_rank"]),
                  ("MASTER_ADDR", info["master_addr"]), ("MASTER_PORT", info["master_port"])):
         os.environ.setdefault(k, str(v))  # torchrun's own values (and its agent store) win
-    dist.init_process_group(backend, init_method="env://", device_id=dev if dev.type == "cuda" else None)
+    dist.init_process_group(backend, init_method="env://", device_id=dev if dev.type == "cuda" else None,
+                            timeout=datetime.timedelta(seconds=args.timeout_s))
     group = DistGroup(dev)
     ids = [new_run_id() if info["rank"] == 0 else None]
     dist.broadcast_object_list(ids, src=0)

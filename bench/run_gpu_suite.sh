@@ -14,7 +14,8 @@ python -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 'no C
 { nvidia-smi; nvidia-smi topo -m; nvidia-smi -q -d CLOCK,POWER,PERFORMANCE; } > "$OUT/nvidia-smi.txt" 2>&1 || true
 
 failed=0
-step() { echo "== $*" >&2; python -m bench "$@" --device cuda --publishable --out "$OUT" || failed=$((failed + 1)); }
+# --keep-going: a case that fails (e.g. a backend that rejects one shape) is recorded and the sweep goes on.
+step() { echo "== $*" >&2; python -m bench "$@" --device cuda --publishable --keep-going --out "$OUT" || failed=$((failed + 1)); }
 
 # 1. MAMF, mamf-finder's quick recipe (M 256..20480 step 256, N = K = 4096, bf16; 30 s warm-up, 50/100 iters),
 #    then the published best shapes (ml-engineering: H100 bf16 794.5 TFLOP/s @2048x2048x13312; H200 fp8 1453.4

@@ -4,6 +4,7 @@ on. Collectives run as real processes under ``torchrun --nproc-per-node 2`` with
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -108,8 +109,16 @@ def test_oom_is_recorded_and_the_sweep_goes_on(tmp_path):
 def _torchrun(tmp_path, *args, timeout=120):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-           "-m", "bench", *args, *FAST[2:], "--out", str(tmp_path)]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+           "-m", "bench", *args, *FAST[2:], "--timeout-s", "60", "--out", str(tmp_path)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # torchrun and the workers it started (its own session)
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def test_collectives_under_torchrun_gloo(tmp_path):

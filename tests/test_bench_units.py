@@ -120,5 +120,5 @@ def test_gpu_suite_commands_parse():
     steps = [shlex.split(line)[1:] for line in text.splitlines() if line.startswith("step ")]
     assert len(steps) >= 8
     for argv in steps:
-        args = _parser().parse_args([*argv, "--device", "cuda", "--publishable", "--out", "x"])
+        args = _parser().parse_args([*argv, "--device", "cuda", "--publishable", "--keep-going", "--out", "x"])
         assert args.benchmark in ("gemm", "mamf", "bmm", "attention", "membw", "layer")
