@@ -92,7 +92,8 @@ BAD = [
     (["params", "--hf-config", str(CONFIGS / "gpt2.json"), "--preset", "gpt2"], "either --preset or --hf-config"),
     (["params"], "no model given"),
     (["params", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
-    (["params", "--preset", "llama-3-8b", "--num-kv-heads", "5"], "num_heads (32) is not divisible by num_kv_heads (5)"),
+    (["params", "--preset", "llama-3-8b", "--num-kv-heads", "5"],
+     "num_heads (32) is not divisible by num_kv_heads (5)"),
     (["nonsense"], "invalid choice: 'nonsense'"),
 ]
 
