@@ -23,7 +23,7 @@ for p in (ROOT, ROOT / "scripts"):
         sys.path.insert(0, str(p))
 
 from benchtables import TableError, render_all  # noqa: E402
-from benchtables.load import seal  # noqa: E402
+from benchtables.load import seal, unsealed  # noqa: E402
 from benchtables.render import GENERATED_DIRS, GENERATED_MARK  # noqa: E402
 
 
@@ -97,6 +97,9 @@ def main(argv=None) -> int:
         return 1 if problems else 0
     write(files, args.out)
     print(f"{len(files)} files under {args.out}", file=sys.stderr)
+    for name in unsealed(args.results):
+        print(f"not published (no MANIFEST.json): {args.results / name}; seal it with --seal when it is final",
+              file=sys.stderr)
     return 0
 
 

@@ -109,11 +109,9 @@ def _toc(tables, preds) -> str:
     return md_table(("Table", "What", "Device", "Record set", "Records", "Data digest"), rows)
 
 
-def index_page(tables, preds, intro: str, not_sealed=()) -> str:
+def index_page(tables, preds, intro: str) -> str:
     refs = md_table(("Metric", "Value", "System / software", "Method", "Source"), REFERENCES)
-    skipped = (f"Record folders not published (not sealed: sample data or runs in progress): "
-               f"{', '.join(f'`results/{n}/`' for n in not_sealed)}.\n\n") if not_sealed else ""
-    return (f"{HEADER}{intro}\n\n## Published tables\n\n{_toc(tables, preds)}\n\n{skipped}"
+    return (f"{HEADER}{intro}\n\n## Published tables\n\n{_toc(tables, preds)}\n\n"
             "## Reference figures published by others\n\n!!! note \"Not our measurements\"\n    These figures were "
             "published by others and are listed only as references to compare with, each with its source. None of "
             f"them comes from our records.\n\n{refs}\n")

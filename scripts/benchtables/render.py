@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchtables.exports import bibtex, csv_text, dumps, records_jsonl, table_json
-from benchtables.load import load_sets, unsealed
+from benchtables.load import load_sets
 from benchtables.pages import family_page, index_page, prediction_bib, prediction_csv, predictions_page
 from benchtables.plots import plot
 from benchtables.predictions import predictions
@@ -41,7 +41,7 @@ How each number is measured (timing, warm-up, cache state, correctness check, st
 [method chapter](../chapters/benchmarks.md)."""
 
 
-def render_sets(sets, not_sealed=()) -> dict:
+def render_sets(sets) -> dict:
     files: dict = {}
     tables, preds = [], []
     for s in sets:
@@ -65,11 +65,11 @@ def render_sets(sets, not_sealed=()) -> dict:
         if mine:
             files[f"{page}.md"] = family_page(page, mine, plotted)
     files["predictions.md"] = predictions_page(preds)
-    files["index.md"] = index_page(tables, preds, INTRO, not_sealed)
+    files["index.md"] = index_page(tables, preds, INTRO)
     files["data/published.json"] = dumps({"generated_by": "scripts/render_tables.py",
                                           "tables": [table_json(t) for t in tables]})
     return {k: v if isinstance(v, bytes) else v.encode("utf-8") for k, v in files.items()}
 
 
 def render_all(results: Path) -> dict:
-    return render_sets(load_sets(Path(results)), unsealed(Path(results)))
+    return render_sets(load_sets(Path(results)))
