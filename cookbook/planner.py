@@ -22,9 +22,9 @@ from cookbook.efficiency import Efficiency, efficiency_for
 from cookbook.errors import CookbookError
 from cookbook.hardware import GPU
 from cookbook.layout import ParallelLayout
-from cookbook.memory import PRECISIONS, activation_bytes_per_gpu, state_bytes_per_param, training_memory
+from cookbook.memory import PRECISIONS, state_bytes_per_param, training_memory
 from cookbook.model import ModelConfig
-from cookbook.train_time import TrainingProblem, step_time
+from cookbook.train_time import TrainingProblem, layer_activation_bytes, step_time
 
 __all__ = ["candidates", "plan", "explain", "MICRO_BATCHES", "RECOMPUTES"]
 
@@ -89,15 +89,11 @@ def _state_lower_bound(problem: TrainingProblem, lay: ParallelLayout, per_param:
 
 
 def _activation_lower_bound(problem: TrainingProblem, lay: ParallelLayout, recompute: str, precision: str) -> float:
-    """Activation bytes of the first stage's layers (cookbook.memory.activation_bytes_per_gpu per sequence and
-    layer, times micro-batch, layers and micro-batches in flight); with the state bound, a lower bound of the
-    first stage's total, hence of the busiest stage's."""
-    key = ("act_bound", lay.tp, lay.cp, lay.sequence_parallel, recompute, precision)
-    if key not in problem.cache:
-        one = ParallelLayout(tp=lay.tp, cp=lay.cp, sequence_parallel=lay.sequence_parallel)
-        a = activation_bytes_per_gpu(problem.model, one, problem.seq, precision, "flash", recompute)["layers"]
-        problem.cache[key] = a / problem.model.num_layers
-    return problem.cache[key] * lay.micro_batch * (problem.model.num_layers // lay.pp) * lay.in_flight(0)
+    """Activation bytes of the first stage's layers (cookbook.memory's per-layer terms, via
+    train_time.layer_activation_bytes, times micro-batch, layers and micro-batches in flight); with the state
+    bound, a lower bound of the first stage's total, hence of the busiest stage's."""
+    per = layer_activation_bytes(problem, lay.tp, lay.cp, lay.sequence_parallel, recompute, precision)
+    return per * lay.micro_batch * (problem.model.num_layers // lay.pp) * lay.in_flight(0)
 
 
 def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch: int, seq: int,

@@ -47,7 +47,7 @@ from cookbook.parallelism import Collective, dp_collectives, pp_collectives, tp_
 from cookbook.params import count_params
 
 __all__ = ["TrainingProblem", "step_time", "time_to_train", "bubble_fraction", "COMM_KINDS", "PARTS",
-           "NON_MATMUL", "DTYPE_OF_PRECISION"]
+           "NON_MATMUL", "DTYPE_OF_PRECISION", "layer_activation_bytes"]
 
 COMM_KINDS = ("tp", "cp", "ep", "pp", "dp")
 PARTS = ("compute", "memory_bound", "tp_comm", "cp_comm", "ep_comm", "pp_comm", "bubble", "dp_comm")
@@ -248,7 +248,14 @@ def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recomp
             "mfu": model_flops / (total * world * peak_raw), "hfu": hw_flops / (total * world * peak_raw),
             "tokens_per_second": tokens / total, "tokens_per_step": tokens,
             "flops": {"model": model_flops, "hardware": hw_flops}, "busiest_stage_layers": n_layers,
-            "efficiency": eff.as_dict(), "overlap": ov}
+            "efficiency": _eff_dict(problem, eff), "overlap": ov}
+
+
+def _eff_dict(problem: TrainingProblem, eff: Efficiency) -> dict:
+    key = ("eff", eff)
+    if key not in problem.cache:
+        problem.cache[key] = eff.as_dict()
+    return problem.cache[key]
 
 
 def _overlap(overlap: dict | None) -> dict:
@@ -262,20 +269,31 @@ def _overlap(overlap: dict | None) -> dict:
     return ov
 
 
-def _layer_traffic(problem, lay, recompute, precision, impl, act_model) -> float:
-    """HBM bytes of memory-bound work per layer per micro-batch on one GPU (see module docstring).
-
-    Activation bytes are linear in the micro-batch, so they are computed once per (TP, CP, SP) for one sequence
-    and cached on the problem."""
-    key = (lay.tp, lay.cp, lay.sequence_parallel, precision, impl, act_model)
+def layer_activation_bytes(problem: TrainingProblem, tp: int, cp: int, sp: bool, recompute: str,
+                           precision: str = "bf16-mixed", impl: str = "flash", act_model: str = "hf") -> float:
+    """Activation bytes one GPU keeps per layer for one sequence (cookbook.memory.activation_bytes_per_gpu, the
+    layers' part, averaged over layers). Models whose layers are all alike are computed on one layer (a layout
+    with one layer per stage); cached on the problem."""
+    key = ("act", tp, cp, sp, recompute, precision, impl, act_model)
     if key not in problem.cache:
         m = problem.model
-        one = ParallelLayout(tp=lay.tp, cp=lay.cp, sequence_parallel=lay.sequence_parallel)
-        none = activation_bytes_per_gpu(m, one, problem.seq, precision, impl, "none", act_model)["layers"]
-        sel = activation_bytes_per_gpu(m, one, problem.seq, precision, impl, "selective", act_model)["layers"]
-        problem.cache[key] = (none / m.num_layers, sel / m.num_layers)
-    none, sel = problem.cache[key]
-    again = {"none": 0, "selective": none - sel, "full": none}[recompute]
+        alike = all(m.layer_type(i) == m.layer_type(0) and m.is_moe_layer(i) == m.is_moe_layer(0)
+                    for i in range(m.num_layers))
+        n = 1 if alike else m.num_layers
+        one = ParallelLayout(tp=tp, cp=cp, sequence_parallel=sp, pp=m.num_layers if alike else 1)
+        a = activation_bytes_per_gpu(m, one, problem.seq, precision, impl, recompute, act_model)["layers"]
+        problem.cache[key] = a / n
+    return problem.cache[key]
+
+
+def _layer_traffic(problem, lay, recompute, precision, impl, act_model) -> float:
+    """HBM bytes of memory-bound work per layer per micro-batch on one GPU (see module docstring); activation
+    bytes are linear in the micro-batch."""
+    args = (problem, lay.tp, lay.cp, lay.sequence_parallel)
+    none = layer_activation_bytes(*args, "none", precision, impl, act_model)
+    again = {"none": 0.0, "full": none}.get(recompute)
+    if again is None:
+        again = none - layer_activation_bytes(*args, "selective", precision, impl, act_model)
     return lay.micro_batch * (3 * none + again)
 
 
