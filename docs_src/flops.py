@@ -124,3 +124,33 @@ def peak(gpu: str, dtype: str = "bf16") -> str:
 def hfu_ratio(preset: str, batch: int, seq: int, policy: str, attention: str = "causal") -> str:
     s = F.training_flops(_model(preset), batch, seq, attention, policy)
     return f"{s.hardware / s.model:.3f}"
+
+
+def inference_table(preset: str, prompts=(128, 2048, 32768), output: int = 256) -> str:
+    """FLOPs of one request: prefill, decode (output - 1 steps) and per generated token, next to 2N per token."""
+    m = _model(preset)
+    two_n = 2 * count_params_active(m)
+    rows = []
+    for p in prompts:
+        r = F.inference_flops(m, p, output, 1, "causal", prefill_logits="last")
+        per_decode = r.decode.total / (output - 1)
+        rows.append((p, si(r.prefill.total, "FLOP"), si(r.prefill.total / p, "FLOP"), si(r.decode.total, "FLOP"),
+                     si(per_decode, "FLOP"), f"{per_decode / two_n:.3f}"))
+    return table(("prompt tokens", "prefill", "prefill per token", f"decode ({output - 1} steps)",
+                  "decode per token", "decode per token / 2N"), rows) + (
+        f"\n\n{preset}, one request, causal attention, prefill logits for the last position only; "
+        f"$2N$ = {si(two_n, 'FLOP')} with $N$ all (active) parameters.")
+
+
+def count_params_active(m) -> int:
+    from cookbook.params import count_params
+    return count_params(m).active
+
+
+def decode_sum_identity(preset: str, seq: int) -> str:
+    """Decoding S tokens one at a time (contexts 0..S-1) does exactly the matmuls of a causal prefill of S tokens."""
+    m = _model(preset)
+    pre = F.forward_flops(m, 1, seq, "causal").total
+    dec = F.decode_flops(m, 0, 1, "causal", steps=seq).total
+    return f"{n(dec)} FLOPs decoding {seq} tokens one by one, {n(pre)} for the prefill of {seq} tokens" + (
+        ": identical" if dec == pre else f": they differ by {n(dec - pre)}")
