@@ -134,3 +134,7 @@ def test_inference_chapter_attention_intensity_is_h_over_k():
     page = _page("chapters/inference.md")
     row = next(line for line in page.splitlines() if line.startswith("| `attention` |"))
     assert row.split("|")[4].strip() == "4.0"
+
+
+def test_flops_chapter_decode_sum_identity_holds():
+    assert "for the prefill of 512 tokens: identical" in _page("chapters/flops.md")
