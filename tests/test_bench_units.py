@@ -122,3 +122,32 @@ def test_gpu_suite_commands_parse():
     for argv in steps:
         args = _parser().parse_args([*argv, "--device", "cuda", "--publishable", "--keep-going", "--out", "x"])
         assert args.benchmark in ("gemm", "mamf", "bmm", "attention", "membw", "layer")
+
+
+@pytest.mark.parametrize("preset,changes", [
+    ("llama-3-8b", dict(hidden_size=128, num_heads=8, num_kv_heads=2, ffn_size=320)),  # GQA, gated SiLU, RMSNorm
+    ("gpt2", dict(hidden_size=96, num_heads=4, ffn_size=None)),                         # MHA, GELU, LayerNorm, biases
+])
+def test_layer_module_flops_match_cookbook_flops(preset, changes):
+    """The torch layer bench/layer.py builds has exactly the matmuls cookbook.flops counts for one layer:
+    FlopCounterMode on the math SDPA backend (which computes the masked half) equals forward_flops(attention="full");
+    forward+backward = 3 x forward. The benchmark itself reports the causal count."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.utils.flop_counter import FlopCounterMode
+    from bench.layer import Layer, layer_flops, unsupported
+    from cookbook.flops import forward_flops
+    from cookbook.presets import get_preset
+    m = get_preset(preset).replace(**changes)
+    assert unsupported(m) is None
+    layer, b, s = Layer(m), 2, 24
+    x = torch.randn(b, s, m.hidden_size, requires_grad=True)
+    with sdpa_kernel([SDPBackend.MATH]):
+        with FlopCounterMode(display=False) as fwd:
+            y = layer(x)
+        with FlopCounterMode(display=False) as both:
+            layer(x).sum().backward()
+    full = forward_flops(m, b, s, attention="full").layers[0]
+    assert fwd.get_total_flops() == full
+    assert both.get_total_flops() == 3 * full
+    assert layer_flops(m, b, s, "fwd") == forward_flops(m, b, s, attention="causal").layers[0] < full
+    assert y.shape == x.shape
