@@ -30,6 +30,7 @@ Conventions (each labelled in the JSON ``conventions``):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cookbook.activations import ATTENTION_IMPLS, RECOMPUTE, hf_layer_terms, hf_model_terms, korthikanti_layer_bytes
 from cookbook.errors import CookbookError
@@ -45,6 +46,12 @@ CATEGORIES = ("weights", "gradients", "optimizer_states", "master_weights", "act
 ACTIVATION_MODELS = ("hf", "korthikanti")
 OPTIMIZERS = ("adamw", "adam8bit", "sgd", "sgd_momentum", "adafactor", "lion", "muon")
 DEFAULT_OVERHEAD = 1 << 30  # 1 GiB: CUDA context + NCCL + allocator slack (stated; set 0 to compare with MemTracker)
+
+
+@lru_cache(maxsize=64)
+def _count(m: ModelConfig):
+    """count_params, memoised: solvers and the planner call training_memory thousands of times per model."""
+    return count_params(m)
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,7 @@ def _mlp_matrices(d, f, gated, n):
 
 def optimizer_state_elements(m: ModelConfig, optimizer: str) -> int:
     """Optimizer state elements for the whole model (8-bit Adam: bytes, see ``state_bytes_per_param``)."""
-    total = count_params(m).total
+    total = _count(m).total
     if optimizer in ("adamw", "adam8bit"):
         return 2 * total
     if optimizer == "sgd":
@@ -152,7 +159,7 @@ def state_bytes_per_param(precision: str, optimizer: str, model: ModelConfig | N
         return base + {"adamw": 2, "sgd": 0, "sgd_momentum": 1, "lion": 1}[optimizer] * p.state
     if model is None:
         raise CookbookError(f"optimizer {optimizer!r}: states depend on the matrix shapes; pass the model")
-    return base + optimizer_state_elements(m=model, optimizer=optimizer) * p.state / count_params(model).total
+    return base + optimizer_state_elements(m=model, optimizer=optimizer) * p.state / _count(model).total
 
 
 def _ceil(a: int, b: int) -> int:
@@ -167,7 +174,7 @@ def _stage_layers(m: ModelConfig, lay: ParallelLayout, stage: int) -> range:
 def _stage_params(m: ModelConfig, lay: ParallelLayout, stage: int) -> dict:
     """Parameters one GPU of pipeline stage ``stage`` holds before ZeRO sharding:
     {"dense", "experts", "outer" (embedding/lm_head/final norm part of dense), "largest_layer", "linear"}."""
-    pc = count_params(m)
+    pc = _count(m)
     tp, dense, experts, largest, linear = lay.tp, 0, 0, 0, 0
     for i in _stage_layers(m, lay, stage):
         p = pc.per_layer[i]
@@ -187,8 +194,9 @@ def _stage_params(m: ModelConfig, lay: ParallelLayout, stage: int) -> dict:
     return {"dense": dense + outer, "experts": experts, "outer": outer, "largest_layer": largest, "linear": linear}
 
 
+@lru_cache(maxsize=256)
 def _state_elements_per_param(m: ModelConfig, optimizer: str) -> float:
-    return optimizer_state_elements(m, optimizer) / count_params(m).total
+    return optimizer_state_elements(m, optimizer) / _count(m).total
 
 
 def activation_bytes_per_gpu(m: ModelConfig, lay: ParallelLayout, seq_len: int, precision: str = "bf16-mixed",
@@ -220,7 +228,10 @@ def activation_bytes_per_gpu(m: ModelConfig, lay: ParallelLayout, seq_len: int, 
         return n / (tp if (term.tp or sp) else 1)
 
     per_layer = []
+    kinds: dict[bool, list] = {}  # a layer's terms depend only on whether it is a MoE layer
     for i in layers:
+        kinds.setdefault(m.is_moe_layer(i), [i, 0])[1] += 1
+    for i, n in kinds.values():
         terms = hf_layer_terms(m, i, b, s, pr.act, attention)
         full = sum(size(x) for x in terms)
         if recompute == "none":
@@ -229,7 +240,7 @@ def activation_bytes_per_gpu(m: ModelConfig, lay: ParallelLayout, seq_len: int, 
             kept = sum(size(x) for x in terms if not x.quadratic)
         else:
             kept = pr.act * b * s * m.hidden_size / (tp if sp else 1)
-        per_layer.append((kept, full))
+        per_layer.append((kept * n, full))
     kept_total = sum(k for k, _ in per_layer) * flight
     working = max(f for _, f in per_layer) if recompute == "full" and per_layer else 0
     outside = 0.0
