@@ -18,8 +18,10 @@ prefill's logits). Per GPU of a tensor-parallel group of ``tp`` GPUs:
   memory) is computed exactly piecewise (crossover points included), not at one context.
 - ``crossover_batch``: the decode batch at which the weight matmuls turn compute-bound (their FLOPs per weight
   byte reach the ridge point peak x eff_matmul / (bandwidth x eff_hbm)).
-Dense models only (which experts a batch touches depends on the routing). Not counted: kernel launch gaps,
-scheduling, sampling, de-tokenisation.
+- **MoE**: routed experts run ``top_k`` per token; a step reads the weights of the experts its tokens touch,
+  E (1 - (1 - k/E)^T) of them in expectation for T tokens under uniform routing (``touched_experts``), split by
+  TP (no expert parallelism in serving here). Shared experts and the router are dense ops.
+Not counted: kernel launch gaps, scheduling, sampling, de-tokenisation.
 """
 
 from __future__ import annotations
@@ -35,11 +37,11 @@ from cookbook.layout import ParallelLayout
 from cookbook.memory import activation_bytes_per_gpu, matrix_shapes
 from cookbook.model import ModelConfig
 
-__all__ = ["step_ops", "prefill_time", "decode_step_time", "decode_time", "request_time", "batch_sweep",
+__all__ = ["touched_experts", "prefill_time", "decode_step_time", "decode_time", "request_time", "batch_sweep",
            "crossover_batch", "COLUMN_PARALLEL"]
 
 COLUMN_PARALLEL = ("q", "k", "v", "up", "gate", "q_a", "q_b", "kv_a", "kv_b", "lm_head", "embedding")
-_LAYER_MATS = ("q", "k", "v", "o", "up", "gate", "down", "q_a", "q_b", "kv_a", "kv_b")
+_LAYER_MATS = ("q", "k", "v", "o", "up", "gate", "down", "q_a", "q_b", "kv_a", "kv_b", "router")
 
 
 def _int(name, v, minimum=1):
@@ -47,12 +49,34 @@ def _int(name, v, minimum=1):
         raise CookbookError(f"{name} must be an integer >= {minimum}, got {v!r}")
 
 
+def _layers(shapes: list, m: ModelConfig) -> list[tuple]:
+    """cookbook.memory.matrix_shapes split per layer: [(layer, [(name, rows, cols, count, kind)])], kind "dense",
+    "experts" (the routed experts of an MoE layer, ``count`` = their number) or "shared"."""
+    out, cur, after_router = [], None, -1
+    n_mlp = 3 if m.gated_mlp else 2
+    for name, r, c, n in shapes:
+        if name in ("q", "q_a"):
+            cur = []
+            out.append(cur)
+            after_router = -1
+        if cur is None or name not in _LAYER_MATS + ("router",):
+            continue
+        if name == "router":
+            after_router = 0
+            cur.append((name, r, c, n, "dense"))
+            continue
+        if after_router >= 0 and name in ("up", "down", "gate"):
+            cur.append((name, r, c, n, "experts" if after_router < n_mlp else "shared"))
+            after_router += 1
+        else:
+            cur.append((name, r, c, n, "dense"))
+    return out
+
+
 class _Setup:
     """Validated inputs and derived rates shared by every op of a run."""
 
     def __init__(self, m, gpu, tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node):
-        if m.moe is not None:
-            raise CookbookError("inference time covers dense models; MoE weight traffic depends on the routing")
         _int("tp", tp)
         _int("gpus_per_node", gpus_per_node)
         kv_heads_per_gpu(m, tp)  # validates tp against the KV heads
@@ -66,12 +90,20 @@ class _Setup:
         self.a = bits(dtype if dtype in ("bf16", "fp16", "fp32") else "bf16") / 8
         self.kv_dtype, self.gpus_per_node = kv_dtype, gpus_per_node
         shapes = matrix_shapes(m)
-        self.layer_mats = {}
-        for name, r, c, n in shapes:
-            if name in _LAYER_MATS and name not in self.layer_mats:
-                self.layer_mats[name] = (r, c, n)
-        head = [s for s in shapes if s[0] == "lm_head"] or [s for s in shapes if s[0] == "embedding"]
+        groups = {}  # identical layers are costed once and counted
+        for mats in _layers(shapes, m):
+            key = tuple(mats)
+            groups[key] = groups.get(key, 0) + 1
+        self.layer_groups = list(groups.items())
+        head = [x for x in shapes if x[0] == "lm_head"] or [x for x in shapes if x[0] == "embedding"]
         self.lm_head = head[0][1:3]
+
+
+def touched_experts(num_experts: int, top_k: int, tokens: int) -> float:
+    """Expected number of distinct routed experts ``tokens`` tokens use when each picks ``top_k`` of
+    ``num_experts`` uniformly at random: E * (1 - (1 - k/E)^T). A model of routing, not a measurement: real
+    routers are skewed, which touches fewer experts."""
+    return num_experts * (1 - (1 - top_k / num_experts) ** tokens)
 
 
 def _op(flops: float, nbytes: float, s: _Setup) -> dict:
@@ -81,16 +113,26 @@ def _op(flops: float, nbytes: float, s: _Setup) -> dict:
 
 
 def _matmul_ops(s: _Setup, tokens: int, logit_tokens: int) -> dict:
-    """Per-op rooflines of the weight matmuls of all layers and the lm_head, for ``tokens`` tokens."""
-    tp, L = s.tp, s.m.num_layers
-    ops = {}
-    for name, (r, c, n) in s.layer_mats.items():
-        out_, in_ = (r / tp, c) if name in COLUMN_PARALLEL else (r, c / tp)
-        f = 2 * tokens * r * c * n / tp
-        b = r * c * n * s.w / tp + tokens * n * (in_ + out_) * s.a
-        one = _op(f, b, s)
-        ops[name] = {**one, **{k: one[k] * L for k in ("flops", "bytes", "seconds", "compute_seconds",
-                                                        "memory_seconds")}}
+    """Per-op rooflines of the weight matmuls of all layers and the lm_head, for ``tokens`` tokens. Routed experts:
+    each token runs ``top_k`` of them; the step reads the weights of the experts its tokens touch
+    (``touched_experts``, uniform routing)."""
+    tp, ops = s.tp, {}
+    moe = s.m.moe
+    for mats, count in s.layer_groups:
+        for name, r, c, n, kind in mats:
+            out_, in_ = (r / tp, c) if name in COLUMN_PARALLEL else (r, c / tp)
+            if kind == "experts":
+                used, read = tokens * moe.top_k, touched_experts(n, moe.top_k, tokens)
+                label = f"experts.{name}"
+            else:
+                used, read = tokens * n, n
+                label = f"shared_experts.{name}" if kind == "shared" else name
+            one = _op(2 * used * r * c / tp, read * r * c * s.w / tp + used * (in_ + out_) * s.a, s)
+            prev = ops.get(label)
+            ops[label] = {**one, **{k: one[k] * count + (prev[k] if prev else 0.0)
+                                    for k in ("flops", "bytes", "seconds", "compute_seconds", "memory_seconds")}}
+            if prev and prev["bound"] != one["bound"]:
+                ops[label]["bound"] = "mixed"
     v_rows, e = s.lm_head
     ops["lm_head"] = _op(2 * logit_tokens * v_rows * e / tp,
                          v_rows * e * s.w / tp + logit_tokens * (e + v_rows / tp) * s.a, s)

@@ -9,7 +9,7 @@ import pytest
 from cookbook.errors import CookbookError
 from cookbook.hardware import get_gpu
 from cookbook.inference_time import (batch_sweep, crossover_batch, decode_step_time, decode_time, prefill_time,
-                                     request_time)
+                                     request_time, touched_experts)
 from cookbook.presets import get_preset
 
 H100, A100 = get_gpu("H100-SXM"), get_gpu("A100-80GB-SXM")
@@ -99,7 +99,6 @@ def test_request_identities():
 
 
 @pytest.mark.parametrize("call,match", [
-    (lambda: prefill_time(get_preset("mixtral-8x7b"), H100, 1, 128), "MoE"),
     (lambda: decode_step_time(get_preset("llama-3-8b"), H100, 1, 10, tp=3), "tp"),
     (lambda: request_time(get_preset("llama-3-8b"), H100, 0, 10, 10), "batch"),
     (lambda: request_time(get_preset("llama-3-8b"), H100, 1, 10, 10, dtype="int3"), "dtype"),
@@ -137,3 +136,28 @@ def test_time_calculator_and_cli(capsys):
     assert main(["time", "--preset", "llama-3-8b", "--eff-hbm", "1.5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--eff-hbm" in err[0]
+
+
+def test_touched_experts_matches_sampling():
+    """E (1 - (1 - k/E)^T) against drawing k distinct experts uniformly per token (fixed seed, 4000 trials)."""
+    import random
+
+    rng = random.Random(0)
+    for e, k, t in ((8, 2, 1), (8, 2, 4), (128, 8, 16), (64, 6, 100)):
+        mean = sum(len({x for _ in range(t) for x in rng.sample(range(e), k)}) for _ in range(4000)) / 4000
+        assert touched_experts(e, k, t) == pytest.approx(mean, rel=0.02)
+    assert touched_experts(8, 2, 1) == 2
+
+
+def test_moe_decode_reads_the_touched_experts():
+    """Mixtral-8x7B at batch 1: the routed-expert ops read top_k = 2 of the 8 experts per layer, by hand."""
+    m = get_preset("mixtral-8x7b")
+    e = m.moe
+    one = decode_step_time(m, H100, 1, 100)
+    per_expert = 3 * m.hidden_size * e.expert_ffn_size * 2  # up, gate, down in bf16
+    read = sum(one["ops"][f"experts.{n}"]["bytes"] for n in ("up", "gate", "down"))
+    acts = sum(1 * (m.hidden_size + e.expert_ffn_size) * 2 * 2 * m.num_layers for _ in range(3))
+    assert read == pytest.approx(2 * per_expert * m.num_layers + acts, rel=1e-9)
+    big = decode_step_time(m, H100, 256, 100)
+    read_big = sum(big["ops"][f"experts.{n}"]["bytes"] for n in ("up", "gate", "down"))
+    assert read_big > 3.9 * read  # nearly all 8 experts: 4x the weights of 2

@@ -8,10 +8,11 @@ from cookbook.calculators.memory import LAYOUT_FIELDS, TRAIN_FIELDS
 from cookbook.efficiency import efficiency_for
 from cookbook.errors import CookbookError
 from cookbook.hardware import DTYPES, get_gpu, gpu_names
-from cookbook.inference_memory import WEIGHT_DTYPES
+from cookbook.inference_memory import WEIGHT_DTYPES, inference_memory
 from cookbook.inference_time import batch_sweep, crossover_batch, request_time
 from cookbook.inputs import Calculator, Field, model_from_inputs
 from cookbook.layout import ParallelLayout
+from cookbook.memory import training_memory
 from cookbook.planner import plan
 from cookbook.train_time import COMM_KINDS, TrainingProblem, step_time, time_to_train
 from cookbook.units import LEGEND_SI, binary_bytes, seconds, si
@@ -94,14 +95,20 @@ def compute_time(**inputs) -> dict:
                   dtype=inputs["dtype"], efficiency=eff, gpus_per_node=inputs["gpus_per_node"])
         r = request_time(m, g, inputs["batch"], inputs["prompt"], inputs["output"], **kw)
         sweep = [b for b in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512) if b < inputs["batch"]] + [inputs["batch"]]
+        mem = inference_memory(m, inputs["batch"], inputs["prompt"] + inputs["output"], inputs["weight_dtype"],
+                               kv_dtype=inputs["kv_dtype"], tp=inputs["tp"])["total"]
         return {**base, **r, "sweep": batch_sweep(m, g, inputs["prompt"], inputs["output"], sweep, **kw),
-                "crossover_batch": crossover_batch(m, g, inputs["weight_dtype"], inputs["dtype"], eff)}
+                "crossover_batch": crossover_batch(m, g, inputs["weight_dtype"], inputs["dtype"], eff),
+                "memory_per_gpu": mem, "fits": mem <= g.hbm_bytes}
     lay = ParallelLayout(**{f.name: inputs[f.name] for f in LAYOUT_FIELDS if inputs.get(f.name) is not None})
     problem = TrainingProblem.build(m, inputs["seq"], inputs["flops_attention"])
     r = step_time(problem, g, lay, inputs["recompute"], inputs["precision"], eff, _overlap(inputs),
                   inputs["gpus_per_node"], activation_attention=inputs["attention"])
+    mem = training_memory(m, lay, inputs["seq"], inputs["precision"], inputs["optimizer"], inputs["recompute"],
+                          inputs["attention"])["total"]
     out = {**base, **r, "layout": {f.name: getattr(lay, f.name) for f in LAYOUT_FIELDS}, "gpus": lay.world_size,
-           "seq": inputs["seq"], "global_batch": lay.global_batch}
+           "seq": inputs["seq"], "global_batch": lay.global_batch, "memory_per_gpu": mem,
+           "fits": mem <= g.hbm_bytes}
     if inputs.get("tokens"):
         out["time_to_train"] = time_to_train(inputs["tokens"], r)
     return out
@@ -138,6 +145,8 @@ def rows_time(r: dict) -> list:
         if "time_to_train" in r:
             t = r["time_to_train"]
             out.append(("time to train", f"{seconds(t['seconds'])} ({t['steps']:,.0f} steps)"))
+    out.append(("memory per GPU (cookbook.memory)", f"{binary_bytes(r['memory_per_gpu'])} of "
+                f"{binary_bytes(r['gpu']['hbm_bytes'])}: {'fits' if r['fits'] else 'DOES NOT FIT'}"))
     out += [(f"efficiency {k}", f"{v['value']:g} ({v['source']})") for k, v in r["efficiency"].items()]
     return out
 
