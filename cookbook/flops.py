@@ -100,7 +100,7 @@ def matmul_params_per_token(m: ModelConfig, i: int) -> dict[str, int]:
     """Weight elements each token multiplies in layer ``i``, by part (2x this is its forward FLOPs)."""
     d, h = m.hidden_size, m.num_heads
     out = dict.fromkeys(LAYER_KEYS, 0)
-    if m.mla is not None:
+    if m.mla is not None:  # down: q_a (when q_lora_rank) and kv_a; up: q_b (or q_proj) and kv_b
         a = m.mla
         q = a.q_lora_rank
         out["mla_down"] = (d * q if q else 0) + d * (a.kv_lora_rank + a.qk_rope_head_dim)
