@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from benchtables.exports import bib_entry
 from benchtables.markdown import md_table, section
-from benchtables.predictions import Prediction
+from benchtables.predictions import PEAK_MAMF, Prediction
 from benchtables.references import REFERENCES
 from benchtables.select import hardware_label
 from benchtables.spec import PAGES
@@ -78,8 +78,9 @@ def prediction_bib(p: Prediction) -> str:
 
 
 def _prediction(p: Prediction) -> str:
-    cpu = ('!!! warning "CPU measurement"\n    Measured on a CPU; the peak is this CPU\'s measured MAMF, not a '
-           "datasheet figure.\n\n") if p.cpu else ""
+    peak = "this CPU's measured MAMF" if p.peak_source.startswith(PEAK_MAMF) else "the best of these GEMMs"
+    cpu = (f'!!! warning "CPU measurement"\n    Measured on a CPU; the peak is {peak}, not a datasheet figure.\n\n'
+           if p.cpu else "")
     ids = "\n".join(sorted({r["record_id"] for r in p.records}))
     gem = md_table(("GEMM", "Batch", "M", "N", "K", "FLOPs", "Ideal time at peak", "Measured (median)",
                     "Achieved fraction of peak"), _gemm_rows(p))
