@@ -108,9 +108,11 @@ def make_gemm_op(m, n, k, dtype_name, dev, seed, cache, flush_bytes, batch=None)
 
 
 def add_gemm_arguments(p, mamf_defaults: bool = False) -> None:
-    p.add_argument("--m", default="0:20480:256" if mamf_defaults else "4096", help="M list or start:stop:step")
-    p.add_argument("--n", default="4096", help="N list or start:stop:step")
-    p.add_argument("--k", default="4096", help="K (reduction) list or start:stop:step")
+    # Upper case first: under torchrun, --m/--n are ambiguous abbreviations of torchrun's own options.
+    p.add_argument("--M", "--m", dest="m", default="0:20480:256" if mamf_defaults else "4096",
+                   help="M list or start:stop:step (stop inclusive; start 0 means step)")
+    p.add_argument("--N", "--n", dest="n", default="4096", help="N list or start:stop:step")
+    p.add_argument("--K", "--k", dest="k", default="4096", help="K (reduction) list or start:stop:step")
     p.add_argument("--dtypes", default="bf16", help="comma list of bf16,fp16,tf32,fp32,fp8 (fp8/tf32 where supported)")
     p.add_argument("--cache", choices=("cold", "warm"), default="cold",
                    help="cold: write a flush buffer before each sample (outside the timed window)")

@@ -20,13 +20,13 @@ step() { echo "== $*" >&2; python -m bench "$@" --device cuda --publishable --ke
 # 1. MAMF, mamf-finder's quick recipe (M 256..20480 step 256, N = K = 4096, bf16; 30 s warm-up, 50/100 iters),
 #    then the published best shapes (ml-engineering: H100 bf16 794.5 TFLOP/s @2048x2048x13312; H200 fp8 1453.4
 #    @1280x4096x12032) and a short fp8 search.
-step mamf --m 0:20480:256 --n 4096 --k 4096 --dtypes bf16
-step gemm --m 2048 --n 2048 --k 13312 --dtypes bf16,fp16,tf32,fp32 --device-warmup-s 10
-step gemm --m 1280 --n 4096 --k 12032 --dtypes fp8 --device-warmup-s 5
-step mamf --m 0:16384:2048 --n 4096,8192 --k 8192,12032 --dtypes fp8 --device-warmup-s 10
+step mamf --M 0:20480:256 --N 4096 --K 4096 --dtypes bf16
+step gemm --M 2048 --N 2048 --K 13312 --dtypes bf16,fp16,tf32,fp32 --device-warmup-s 10
+step gemm --M 1280 --N 4096 --K 12032 --dtypes fp8 --device-warmup-s 5
+step mamf --M 0:16384:2048 --N 4096,8192 --K 8192,12032 --dtypes fp8 --device-warmup-s 10
 # 2. The GEMMs of one Llama-3-8B layer (and its logits) at 1 x 4096 tokens, every dtype, plus a BMM sweep.
 step gemm --preset llama-3-8b --batch-size 1 --seq 4096 --dtypes bf16,fp16,tf32,fp32,fp8 --device-warmup-s 5
-step bmm --batch 32,128 --m 4096 --n 4096 --k 128 --dtypes bf16 --device-warmup-s 5
+step bmm --batch 32,128 --M 4096 --N 4096 --K 128 --dtypes bf16 --device-warmup-s 5
 # 3. Attention: every SDPA backend (+ flash-attn if installed), causal, GQA 32/8 heads of 128, fwd and fwd+bwd.
 step attention --batch 2 --seq 1024,2048,4096,8192 --heads 32 --kv-heads 8 --head-dim 128 --dtypes bf16 \
      --causal true --passes fwd,fwd_bwd --device-warmup-s 5

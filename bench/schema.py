@@ -80,6 +80,8 @@ def validate(r) -> list[str]:
 def validate_file(path) -> list[str]:
     """Problems in a JSON-lines file, each prefixed with its line number."""
     out = []
+    if not Path(path).is_file():
+        return [f"{path}: no such file"]
     for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue

@@ -153,3 +153,13 @@ def test_killed_rank_keeps_earlier_records(tmp_path):
     recs = _records(tmp_path / "all_reduce.jsonl")
     assert [r["params"]["size_bytes"] for r in recs if r["status"] == "ok"] == [64, 128]
     assert validate_file(tmp_path / "all_reduce.jsonl") == []
+
+
+def test_validate_command(tmp_path, capsys):
+    _run("bmm", tmp_path)
+    assert main(["validate", str(tmp_path / "bmm.jsonl")]) == 0
+    assert main(["validate", str(tmp_path / "missing.jsonl")]) == 1
+    (tmp_path / "bad.jsonl").write_text('{"schema_version": 1}\nnot json\n')
+    assert main(["validate", str(tmp_path / "bad.jsonl")]) == 1
+    out = capsys.readouterr().out
+    assert "bad.jsonl:1:" in out and "bad.jsonl:2: not JSON" in out
