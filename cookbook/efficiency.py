@@ -112,10 +112,10 @@ def efficiency_for(gpu: GPU) -> Efficiency:
                       sources=tuple(src))
 
 
-def from_bench_records(base: Efficiency, gpu: GPU, records) -> Efficiency:
+def from_bench_records(base: Efficiency, gpu: GPU, records, dtype: str = "bf16") -> Efficiency:
     """``base`` with ``matmul`` and ``hbm`` replaced by the best median of our bench records measured on ``gpu``
     (JSON dicts from bench/ JSON-lines files of that GPU: ``mamf``/``gemm`` give ``flop_per_s_median`` at
-    ``params.dtype`` bf16, ``membw`` gives ``bytes_per_s_median``).
+    ``params.dtype`` == ``dtype``, over ``gpu.peak(dtype)``; ``membw`` gives ``bytes_per_s_median``).
 
     Records not ``ok`` or without the metric are ignored; a factor with no usable record keeps its published
     value and source."""
@@ -125,8 +125,8 @@ def from_bench_records(base: Efficiency, gpu: GPU, records) -> Efficiency:
             continue
         met = r.get("metrics") or {}
         if r.get("benchmark") in ("mamf", "gemm") and met.get("flop_per_s_median"):
-            if (r.get("params") or {}).get("dtype", "bf16") == "bf16":
-                best["matmul"] = max(best["matmul"], met["flop_per_s_median"] / gpu.peak("bf16"))
+            if (r.get("params") or {}).get("dtype") == dtype:
+                best["matmul"] = max(best["matmul"], met["flop_per_s_median"] / gpu.peak(dtype))
         if r.get("benchmark") == "membw" and met.get("bytes_per_s_median"):
             best["hbm"] = max(best["hbm"], met["bytes_per_s_median"] / gpu.hbm_bandwidth)
     out = base
