@@ -162,10 +162,14 @@ def _warm(op: Op, dev: torch.device, iters: int) -> float:
     return (time.perf_counter() - t0) / max(iters, 1)
 
 
-def device_warmup(op: Op, dev: torch.device, seconds: float) -> float:
-    """Keep the device busy with ``op`` for ``seconds`` (clocks and power reach steady state); return the time."""
+def device_warmup(op: Op, dev: torch.device, seconds: float, group: Group | None = None) -> float:
+    """Keep the device busy with ``op`` for ``seconds`` (clocks and power reach steady state); return the time.
+
+    With several ranks every batch of 10 ops ends with an agreement (go on while any rank is short of
+    ``seconds``), so all ranks issue the same number of collectives."""
+    group = group or Group()
     t0 = time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
+    while group.any(time.perf_counter() - t0 < seconds):
         for _ in range(10):
             op.run()
         synchronize(dev)
@@ -233,7 +237,7 @@ def _one(ctx: Context, bench: Benchmark, i: int, case: Case) -> dict:
     params = {**case.params, **op.extra_params}
     wrong, check = _check(ctx, op)
     if ctx.device_warmed_s is None:
-        ctx.device_warmed_s = device_warmup(op, ctx.device, ctx.plan.device_warmup_s)
+        ctx.device_warmed_s = device_warmup(op, ctx.device, ctx.plan.device_warmup_s, ctx.group)
     samples, method = _measure(ctx, op)
     stats = summarize(samples)
     metrics = bench.derive(params, op.work, stats)
