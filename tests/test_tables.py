@@ -243,3 +243,26 @@ def test_gpu_gemm_plot_overlays_tile_and_wave_quantization():
     top = max(eff(m, 512) for m in xs)
     assert xlabel == "M" and unit == "FLOP/s" and "132 SMs" in label
     assert ys == pytest.approx([best * eff(m, 512) / top for m in xs], rel=1e-12)
+
+
+def test_record_id_and_digest_properties():
+    """IDs: the harness's UUID, else a hash of the canonical JSON (key order irrelevant); the digest ignores record
+    order and changes with any number."""
+    from benchtables.load import digest, record_id
+    recs = _gemm_sweep()
+    assert record_id(recs[0]) == recs[0]["record_id"]
+    bare = {k: v for k, v in recs[0].items() if k != "record_id"}
+    shuffled = dict(reversed(list(bare.items())))
+    assert record_id(bare) == record_id(shuffled) and record_id(bare).startswith("sha256:")
+    assert digest(recs) == digest(list(reversed(recs)))
+    changed = json.loads(json.dumps(recs))
+    changed[-1]["stats"]["median"] *= 1.0000001
+    assert digest(changed) != digest(recs)
+
+
+def test_mamf_line_is_the_best_median_over_shapes(files):
+    page = files["gemm.md"].decode()
+    mamf = [json.loads(line) for line in (FIXTURE / "cpu-fixture" / "mamf.jsonl").read_text().splitlines()]
+    best = max(mamf, key=lambda r: r["metrics"]["flop_per_s_median"])
+    from cookbook.units import si
+    assert f"**{si(best['metrics']['flop_per_s_median'], 'FLOP/s')}** at M={best['params']['m']}" in page

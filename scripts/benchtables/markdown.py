@@ -20,15 +20,26 @@ def md_table(headers, rows) -> str:
     return "\n".join(out)
 
 
+def _mamf(t: Table) -> str:
+    """mamf-finder's MAMF over this table's shapes: the highest FLOP/s at the median time."""
+    if t.kind.name != "mamf":
+        return ""
+    best = max(t.rows, key=lambda r: r["metrics"]["flop_per_s_median"])
+    p = best["params"]
+    return (f"**MAMF, {p['dtype']}** (highest FLOP/s at the median time over the {len(t.rows)} shapes below): "
+            f"**{units.si(best['metrics']['flop_per_s_median'], 'FLOP/s')}** at M={p['m']}, N={p['n']}, "
+            f"K={p['k']} (record `{best['record_id']}`).\n\n")
+
+
 def _summary(t: Table) -> str:
     if not t.extra:
-        return ""
+        return _mamf(t)
     m = t.extra[0]["metrics"]
     b = m["best_shape_by_median"]
     return (f"**MAMF summary record** `{t.extra[0]['record_id']}` of the search (over all its "
             f"{m['shapes_measured']} shapes and dtypes): **{units.si(m['flop_per_s_median'], 'FLOP/s')}** at the "
             f"median time, {b['dtype']}, M={b['m']}, N={b['n']}, K={b['k']}; highest at the minimum time: "
-            f"{units.si(m['max_flop_per_s_by_min'], 'FLOP/s')}.\n\n")
+            f"{units.si(m['max_flop_per_s_by_min'], 'FLOP/s')}.\n\n") + _mamf(t)
 
 
 def _excluded(t: Table) -> str:
