@@ -22,6 +22,8 @@ Two models, both per micro-batch of B sequences of S tokens (T = B*S tokens), re
      no expansion), the output (whose storage o_proj reuses) and fp32 log-sum-exp 4*B*H*S. No S*S term.
      The output's storage is o_proj's input when q is laid out token-major (Llama family); fused-qkv models
      with partial rotary (NeoX, GPT-J, Phi: ``parallel_block``) make q head-major, so o_proj gets a copy.
+     Sliding-window layers with S > W: SDPA gets an explicit mask and transformers expands k and v to H heads
+     first (FlashAttention-2 would not).
      CPU convention: we measure ``attn_implementation="sdpa"`` on CPU, which dispatches to the flash kernel and
      saves exactly these tensors; CUDA FlashAttention-2 keeps the same set (plus an RNG state of a few bytes).
      PyTorch's CPU "math" SDPA backend would instead save the S*S probabilities like ``eager``.
@@ -91,7 +93,7 @@ def _norm_terms(m: ModelConfig, prefix: str, t: int, width: int, p: int, output_
     return out
 
 
-def _attention_terms(m: ModelConfig, b: int, s: int, p: int, impl: str) -> list[Term]:
+def _attention_terms(m: ModelConfig, b: int, s: int, p: int, impl: str, window: int | None = None) -> list[Term]:
     t, h, k = b * s, m.num_heads, m.kv_heads
     dq, dv = m.head_size, m.v_head_size
     out = []
@@ -118,7 +120,10 @@ def _attention_terms(m: ModelConfig, b: int, s: int, p: int, impl: str) -> list[
             out.append(Term("attention probs", p * b * h * s * s, tp=True, quadratic=True))
         out.append(Term("attention output (o_proj input)", p * t * h * dv, tp=True, linear_input=True))
     elif impl == "flash":
-        kv = h if m.mla is not None else k
+        # SDPA needs an explicit mask once a sliding window cuts into the sequence, and transformers then
+        # expands K/V to H heads (repeat_kv) before the kernel; FlashAttention-2 takes the window natively
+        masked = window is not None and s > window
+        kv = h if (m.mla is not None or masked) else k
         out += [Term("q (after rotary)", p * t * h * dq, tp=True), Term("k", p * t * kv * dq, tp=True),
                 Term("v", p * t * kv * dv, tp=True), Term("attention output", p * t * h * dv, tp=True),
                 Term("log-sum-exp fp32", 4 * t * h, tp=True)]
@@ -168,7 +173,7 @@ def hf_layer_terms(m: ModelConfig, i: int, b: int, s: int, p: int = 2, attention
             terms += [x for x in _norm_terms(m, "mlp norm", t, d, p, True) if x.name != "mlp norm input"]
     else:
         terms += _norm_terms(m, "input norm", t, d, p, True)
-    terms += _attention_terms(m, b, s, p, attention)
+    terms += _attention_terms(m, b, s, p, attention, m.attention_window(i))
     if not m.parallel_block:
         if m.layer_norms == 4:
             terms += _norm_terms(m, "post-attention norm", t, d, p, False)

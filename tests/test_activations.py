@@ -22,6 +22,8 @@ CASES = {  # name: (model_type, extra config keys)
     "qwen3": ("qwen3", dict(num_key_value_heads=4, head_dim=32)),
     "gpt_neox": ("gpt_neox", dict(hidden_dropout=0.0, attention_dropout=0.0)),
     "mixtral": ("mixtral", dict(num_key_value_heads=4, num_local_experts=4, num_experts_per_tok=2)),
+    "mistral-sliding": ("mistral", dict(num_key_value_heads=2, sliding_window=32)),  # S = 64 > W
+    "qwen2": ("qwen2", dict(num_key_value_heads=2)),
 }
 
 
