@@ -163,3 +163,13 @@ def test_validate_command(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "bad.jsonl")]) == 1
     out = capsys.readouterr().out
     assert "bad.jsonl:1:" in out and "bad.jsonl:2: not JSON" in out
+
+
+def test_throughput_mode_under_torchrun(tmp_path):
+    res = _torchrun(tmp_path, "all_reduce", "--sizes", "1K,64K", "--mode", "throughput", "--agg", "4")
+    assert res.returncode == 0, res.stderr[-3000:]
+    recs = _records(tmp_path / "all_reduce.jsonl")
+    assert [r["params"]["size_bytes"] for r in recs] == [1024, 65536]
+    for r in recs:
+        assert r["method"]["ops_per_sample"] == 4 and r["method"]["mode"].startswith("throughput")
+        assert validate(r) == [] and r["wrong"] == 0
