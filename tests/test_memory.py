@@ -151,6 +151,8 @@ def test_cli_bad_layout_is_one_line(capsys):
     assert main(["memory", "--preset", "llama-3-8b", "--tp", "3"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "tp (3)" in err
+    assert main(["memory", "--preset", "llama-3-8b", "--tp", "2", "--dp", "2", "--world-size", "8"]) == 2
+    assert "tp*pp*dp*cp = 2*1*2*1 = 4 but the world size is 8" in capsys.readouterr().err
 
 
 def test_parallel_splits():

@@ -114,12 +114,14 @@ def compute_memory(**inputs) -> dict:
     lay = _layout(inputs)
     if inputs.get("qlora") and not inputs.get("lora_rank"):
         raise CookbookError("--qlora needs --lora-rank (the adapter rank, e.g. 16)")
+    if inputs.get("world_size") is not None:
+        lay.check(m, inputs["seq"], inputs["world_size"])
     if inputs.get("lora_rank"):
         r = _finetune(m, lay, inputs)
     else:
         r = M.training_memory(m, lay, inputs["seq"], inputs["precision"], inputs["optimizer"], inputs["recompute"],
                               inputs["attention"], inputs["activation_model"], _overhead(inputs),
-                              world_size=None)
+                              world_size=inputs.get("world_size"))
     out = {"model": m.name, "layout": S._layout_dict(lay), "world_size": lay.world_size, "seq": inputs["seq"],
            "per_gpu": r["per_gpu"], "total": r["total"],
            "peak_if_grads_freed": r["peak_if_grads_freed"], "stage": r["stage"],
@@ -237,7 +239,9 @@ def rows_fit(r: dict) -> list:
 
 
 CALCULATORS = (
-    Calculator(name="memory", title="Training memory per GPU", fields=TRAIN_FIELDS + LAYOUT_FIELDS + HW_FIELDS,
+    Calculator(name="memory", title="Training memory per GPU",
+               fields=TRAIN_FIELDS + LAYOUT_FIELDS + (Field("world_size", "int", "GPUs in the job: checked against "
+                                                            "tp*pp*dp*cp", minimum=1, group=_P),) + HW_FIELDS,
                compute=compute_memory, rows=rows_memory, legend="memory in " + LEGEND_BYTES,
                extra={"example": {"preset": "llama-3-8b", "seq": 4096, "tp": 2, "dp": 4, "zero": 1,
                                   "gpu": "H100-SXM"}},
