@@ -78,6 +78,12 @@ _MAMF = {
     "B200": (1745, 2250, "B200"), "GB200": (1822, 2500, "GB200"), "MI300X": (668.4, 1307.4, "MI300X, TunableOp"),
     "MI325X": (784.9, 1307.4, "MI325X"),
 }
+# FP8 (e4m3) MAMF: (TFLOP/s, peak, note)
+_MAMF_FP8 = {
+    "H100-SXM": (1402.6, 1979, "H100 SXM FP8 e4m3, torch 2.7.0"),
+    "H200-SXM": (1453.4, 1979, "H200 SXM FP8 e4m3, torch 2.7.1"),
+    "B200": (3432.5, 4500, "B200 FP8 e4m3"),
+}
 # BabelStream Copy TB/s over spec TB/s
 _HBM = {"H100-SXM": (2.90, 3.35), "H200-SXM": (4.01, 4.8)}
 _NVLINK = (362.0 / 450, f"{_NET}: 8 x H200 AllGather/ReduceScatter ring 361-363 of 450 GB/s")
@@ -86,17 +92,18 @@ _DEFAULT_MATMUL = 0.80
 _DEFAULT_HBM = 0.85
 
 
-def efficiency_for(gpu: GPU) -> Efficiency:
-    """The default factors for ``gpu``: published measurements of that part where there are some, else the
-    ASSUMED values (labelled)."""
+def efficiency_for(gpu: GPU, dtype: str = "bf16") -> Efficiency:
+    """The default factors for ``gpu`` computing in ``dtype``: published measurements of that part where there
+    are some (the FP8 mamf-finder result for ``fp8``, the BF16 one otherwise), else the ASSUMED values."""
     src = []
-    if gpu.name in _MAMF:
-        mamf, peak, note = _MAMF[gpu.name]
+    table = _MAMF_FP8 if dtype == "fp8" else _MAMF
+    if gpu.name in table:
+        mamf, peak, note = table[gpu.name]
         matmul = round(mamf / peak, 4)
         src.append(("matmul", f"{_MLENG}: {note} {mamf} of {peak} TFLOP/s"))
     else:
         matmul = _DEFAULT_MATMUL
-        src.append(("matmul", ASSUMED + "0.80, the H100 SXM mamf-finder fraction (794.5 / 989.5)"))
+        src.append(("matmul", ASSUMED + "0.80, the H100 SXM BF16 mamf-finder fraction (794.5 / 989.5)"))
     if gpu.name in _HBM:
         got, spec = _HBM[gpu.name]
         hbm = round(got / spec, 4)

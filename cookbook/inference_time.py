@@ -83,7 +83,7 @@ class _Setup:
         if m.num_heads % tp:
             raise CookbookError(f"num_heads ({m.num_heads}) is not divisible by tp ({tp})")
         self.m, self.gpu, self.tp = m, gpu, tp
-        self.eff = efficiency or efficiency_for(gpu)
+        self.eff = efficiency or efficiency_for(gpu, dtype)
         self.peak = gpu.peak(dtype) * self.eff.matmul
         self.bw = gpu.hbm_bandwidth * self.eff.hbm
         self.w = bits(weight_dtype) / 8
@@ -287,7 +287,7 @@ def request_time(m: ModelConfig, gpu: GPU, batch: int, prompt: int, output: int,
             "output_tokens_per_second_per_gpu": batch * output / e2e / tp,
             "decode_tokens_per_second": batch * dec["steps"] / dec["seconds"] if dec["steps"] else None,
             "prefill": pre, "decode": dec, "batch": batch, "prompt": prompt, "output": output, "tp": tp,
-            "efficiency": (efficiency or efficiency_for(gpu)).as_dict()}
+            "efficiency": (efficiency or efficiency_for(gpu, dtype)).as_dict()}
 
 
 def batch_sweep(m: ModelConfig, gpu: GPU, prompt: int, output: int, batches=(1, 2, 4, 8, 16, 32, 64, 128, 256),

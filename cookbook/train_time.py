@@ -207,9 +207,10 @@ def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recomp
         raise CookbookError(f"non_matmul must be one of {', '.join(NON_MATMUL)}; got {non_matmul!r}")
     _pos_int("gpus_per_node", gpus_per_node)
     ov = _overlap(overlap)
-    eff = efficiency or efficiency_for(gpu)
+    compute_dtype = dtype or DTYPE_OF_PRECISION.get(precision, "bf16")
+    eff = efficiency or efficiency_for(gpu, compute_dtype)
     pr = PRECISIONS[precision]
-    peak = gpu.peak(dtype or DTYPE_OF_PRECISION.get(precision, "bf16")) * eff.matmul
+    peak = gpu.peak(compute_dtype) * eff.matmul
     lay = layout
     b, tp, cp, pp, v = lay.micro_batch, lay.tp, lay.cp, lay.pp, lay.virtual_stages
     mb = lay.num_microbatches
@@ -241,7 +242,7 @@ def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recomp
     tokens = lay.global_batch * seq
     model_flops = problem.model_flops_per_seq * lay.global_batch
     hw_flops = model_flops + problem.recompute_per_seq[recompute] * lay.global_batch
-    peak_raw = gpu.peak(dtype or DTYPE_OF_PRECISION.get(precision, "bf16"))
+    peak_raw = gpu.peak(compute_dtype)
     return {"step_time": total, "breakdown": parts,
             "comm_unoverlapped": {**{k: comm[k] * mb for k in ("tp", "cp", "ep", "pp")}, "dp": t_dp},
             "per_microbatch": t_mb, "bubble_fraction": float(bubble_fraction(pp, mb, v)),

@@ -66,3 +66,8 @@ def test_bench_records_replace_matmul_and_hbm():
     assert e.as_dict()["matmul"]["source"] == "our bench records (epyc-sample)"
     none = from_bench_records(efficiency_for(host), host, _records("membw"))
     assert none.matmul == efficiency_for(host).matmul
+
+
+def test_fp8_uses_the_fp8_measurement():
+    e = efficiency_for(get_gpu("H100-SXM"), "fp8")
+    assert e.matmul == pytest.approx(1402.6 / 1979, abs=1e-4) and "FP8" in e.as_dict()["matmul"]["source"]

@@ -13,7 +13,10 @@ from cookbook.published import (CASES, GROUPS, KORTHIKANTI_TABLE5, LLAMA3_TABLE4
 RESULTS = evaluate()
 
 
-@pytest.mark.parametrize("row", RESULTS, ids=[f"{r['group']}:{r['label']}" for r in RESULTS])
+BANDED = [r for r in RESULTS if r["band"] is not None]
+
+
+@pytest.mark.parametrize("row", BANDED, ids=[f"{r['group']}:{r['label']}" for r in BANDED])
 def test_prediction_within_stated_band(row):
     assert abs(row["error"]) <= row["band"], (
         f"{row['label']}: predicted {row['predicted']:.4g}, published {row['published']:.4g}, "
@@ -24,7 +27,12 @@ def test_every_group_has_cases_and_a_reason():
     groups = {c.group for c in CASES}
     assert groups == set(GROUPS)
     for g in GROUPS.values():
-        assert g["source"] and g["why"] and 0 < g["band"] <= 0.5
+        assert g["source"] and g["why"]
+        if g["band"] is None:  # a documented disagreement: the page must say it is not validated
+            assert g["why"].startswith("NOT VALIDATED")
+        else:
+            assert 0 < g["band"] <= 0.5
+    assert len(BANDED) >= 0.8 * len(RESULTS)
 
 
 def test_bias_is_what_the_page_says():
@@ -34,7 +42,8 @@ def test_bias_is_what_the_page_says():
         by.setdefault(r["group"], []).append(r["error"])
     assert all(e > 0 for e in by["megatron-2021"])      # we predict more TFLOP/s than measured
     assert all(e < 0 for e in by["korthikanti-2022"])   # we predict shorter iterations
-    assert all(e > 0 for e in by["trtllm-throughput"])
+    assert all(e > 0 for e in by["trtllm-throughput"] + by["trtllm-h100-fp8"])
+    assert all(e > 0.25 for e in by["trtllm-h100-fp8-tp"])  # the unexplained disagreement the page reports
     assert all(e < 0 for e in by["trtllm-ttft"])
 
 

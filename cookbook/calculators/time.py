@@ -76,7 +76,7 @@ def gpu_from_inputs(inputs: dict):
 def efficiency_from_inputs(inputs: dict):
     """The table GPU's published efficiencies (kept for a custom variant of it), with the user's overrides."""
     lat = inputs.get("latency_us")
-    return efficiency_for(get_gpu(inputs["gpu"])).with_overrides(
+    return efficiency_for(get_gpu(inputs["gpu"]), inputs.get("dtype") or "bf16").with_overrides(
         matmul=inputs.get("eff_matmul"), hbm=inputs.get("eff_hbm"), intra_link=inputs.get("eff_intra"),
         inter_link=inputs.get("eff_inter"), collective_latency=None if lat is None else lat * 1e-6)
 
