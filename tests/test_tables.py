@@ -266,3 +266,18 @@ def test_mamf_line_is_the_best_median_over_shapes(files):
     best = max(mamf, key=lambda r: r["metrics"]["flop_per_s_median"])
     from cookbook.units import si
     assert f"**{si(best['metrics']['flop_per_s_median'], 'FLOP/s')}** at M={best['params']['m']}" in page
+
+
+def test_per_rank_compute_runs_get_one_table_per_rank():
+    """torchrun ... -m bench mamf measures every GPU: run IDs end in -r<rank> (bench.launch); never mixed."""
+    from benchtables.load import RecordSet
+    from benchtables.table import build_tables
+    recs = []
+    for rank in (0, 1):
+        for r in json.loads(json.dumps(_gemm_sweep())):
+            r["run_id"] += f"-r{rank}"
+            r["record_id"] += f"r{rank}"
+            recs.append(r)
+    tables = build_tables(RecordSet("node", tuple(recs), {}))
+    assert [t.id for t in tables] == ["gemm-fp32-rank0-node-v1", "gemm-fp32-rank1-node-v1"]
+    assert [t.title for t in tables] == ["GEMM sweep, fp32, rank 0", "GEMM sweep, fp32, rank 1"]

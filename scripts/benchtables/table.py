@@ -44,7 +44,7 @@ def slug(s: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", s.lower())).strip("-")
 
 
-def _table(tid: str, kind: Kind, set_name: str, recs: list, note: str) -> Table:
+def _table(tid: str, kind: Kind, set_name: str, recs: list, note: str, rank: str) -> Table:
     pub = [r for r in recs if exclusion(r) is None]
     reasons = Counter(exclusion(r) for r in recs if exclusion(r) is not None)
     if not pub:
@@ -56,8 +56,16 @@ def _table(tid: str, kind: Kind, set_name: str, recs: list, note: str) -> Table:
     rows = [r for r in pub if r["params"].get("kind") != "summary"]
     extra = [r for r in pub if r["params"].get("kind") == "summary"]
     rows.sort(key=lambda r: (kind.sort(r["params"]), record_id(r)))
-    return Table(tid, kind, set_name, kind.title(pub[0]["params"]), pub[0]["benchmark_version"], tuple(rows),
+    title = kind.title(pub[0]["params"]) + (f", {rank.strip('-').replace('rank', 'rank ')}" if rank else "")
+    return Table(tid, kind, set_name, title, pub[0]["benchmark_version"], tuple(rows),
                  tuple(extra), tuple(sorted(reasons.items())), is_cpu(pub[0]), note)
+
+
+def _rank(rec: dict) -> str:
+    """``-rank<r>`` for a compute record measured by rank r of a launcher (every GPU of a node measured: one file,
+    and one table, per rank; bench.launch gives such runs the run ID suffix ``-r<rank>``)."""
+    m = re.search(r"-r([0-9]+)$", rec["run_id"]) if rec["suite"] == "compute" else None
+    return f"-rank{m.group(1)}" if m else ""
 
 
 def build_tables(rset: RecordSet) -> list[Table]:
@@ -65,10 +73,10 @@ def build_tables(rset: RecordSet) -> list[Table]:
     groups: dict = {}
     for rec in rset.records:
         kind = kind_of(rec)
-        tid = slug(f"{kind.prefix(rec['params'])}-{rset.name}-v{rec['benchmark_version']}")
-        groups.setdefault((tid, kind.name), (kind, []))[1].append(rec)
+        tid = slug(f"{kind.prefix(rec['params'])}{_rank(rec)}-{rset.name}-v{rec['benchmark_version']}")
+        groups.setdefault((tid, kind.name), (kind, _rank(rec), []))[2].append(rec)
     note = (rset.manifest or {}).get("note", "")
-    tables = [_table(tid, kind, rset.name, recs, note) for (tid, _), (kind, recs) in sorted(groups.items())]
+    tables = [_table(tid, kind, rset.name, recs, note, rank) for (tid, _), (kind, rank, recs) in sorted(groups.items())]
     ids = Counter(t.id for t in tables if t)
     dup = [i for i, n in ids.items() if n > 1]
     if dup:
