@@ -67,8 +67,10 @@ def cookbook_wheel() -> pathlib.Path:
     if len(wheels) == 1 and wheels[0].stat().st_mtime >= newest_src:
         return wheels[0]
     shutil.rmtree(DIST, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(DIST), str(ROOT)], check=True,
-                   stdout=subprocess.DEVNULL)
+    proc = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(DIST), str(ROOT)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise StageError(f"building the cookbook wheel failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     shutil.rmtree(ROOT / "build", ignore_errors=True)
     wheels = sorted(DIST.glob("cookbook-*-py3-none-any.whl"))
     if len(wheels) != 1:

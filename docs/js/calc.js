@@ -39,6 +39,7 @@ function startWorker() {
 }
 
 function markEngine(block) {
+  block.dataset.engine = engine;
   const note = block.querySelector(".cookbook-calc__engine");
   if (!note) return;
   if (engine === "ready") {
@@ -123,6 +124,7 @@ async function recompute(block, { updateURL }) {
   const res = await compute(block.dataset.calc, inputs);
   if (ticket !== block._ticket) return; // a newer input superseded this one
   block.removeAttribute("aria-busy");
+  block.dataset.ticketDone = String(ticket); // the latest request has been answered (tests and benchmarks wait on it)
   if (res.failed) {
     block.dataset.state = "error";
     return;
@@ -130,6 +132,7 @@ async function recompute(block, { updateURL }) {
   const out = block.querySelector(".cookbook-calc__output");
   out.innerHTML = res.html;
   out.dataset.source = "live";
+  block.dataset.ms = res.ms.toFixed(2); // Python time of this result, in the worker
   block.dataset.state = res.ok ? "ready" : "invalid";
   block.querySelector(".cookbook-calc__status").textContent = res.status;
 }
