@@ -314,7 +314,9 @@ def _stage_memory(m, lay, seq_len, pr, precision, states, state_bytes, recompute
         return sp_["dense"] / n + sp_["experts"] / ne if z >= min_stage else sp_["dense"] + sp_["experts"]
 
     cat = dict.fromkeys(CATEGORIES, 0)
-    cat["weights"] = int(round(sharded(3) * pr.weight)) + (2 * sp_["linear"] if pr.fp8_linear else 0)
+    # FSDP shard_grad_op stores sharded weights too; the unsharded copy is a communication buffer
+    w_shard = 2 if lay.fsdp == "shard_grad_op" else 3
+    cat["weights"] = int(round(sharded(w_shard) * pr.weight)) + (2 * sp_["linear"] if pr.fp8_linear else 0)
     cat["gradients"] = int(round(sharded(2) * pr.grad))
     cat["master_weights"] = int(round(sharded(1) * pr.master))
     cat["optimizer_states"] = int(round(sharded(1) * states * state_bytes))

@@ -93,8 +93,10 @@ def test_memtracker_categories(name, dtype, attention, optimizer):
         assert rows[k][0] == pytest.approx(rows[k][1], rel=0.05), (k, rows[k])
 
 
-def test_fsdp2_full_shard_against_fsdp_mem_tracker():
-    """FSDP2 (fully_shard per layer + root) on a fake 8-rank process group: per-rank memory by category."""
+@pytest.mark.parametrize("mode", ["full_shard", "shard_grad_op"])
+def test_fsdp2_against_fsdp_mem_tracker(mode):
+    """FSDP2 (fully_shard per layer + root) on a fake 8-rank process group: per-rank memory by category.
+    shard_grad_op is ``reshard_after_forward=False``: every layer stays gathered from forward to backward."""
     import torch.distributed as dist
     from torch._subclasses.fake_tensor import FakeTensorMode
     from torch.distributed._tools.fsdp2_mem_tracker import FSDPMemTracker
@@ -113,9 +115,10 @@ def test_fsdp2_full_shard_against_fsdp_mem_tracker():
                 model = transformers.AutoModelForCausalLM.from_config(cfg)
         finally:
             torch.set_default_dtype(old)
+        reshard = mode == "full_shard"
         for layer in model.model.layers:  # shard on meta; fully_shard under FakeTensorMode fails (notes c.5)
-            fully_shard(layer)
-        fully_shard(model)
+            fully_shard(layer, reshard_after_forward=reshard)
+        fully_shard(model, reshard_after_forward=reshard)
         with FakeTensorMode(allow_non_fake_inputs=True):
             model.to_empty(device="cpu")
             opt = torch.optim.AdamW(model.parameters(), foreach=False)
@@ -134,16 +137,17 @@ def test_fsdp2_full_shard_against_fsdp_mem_tracker():
     finally:
         dist.destroy_process_group()
     m = from_hf_config(cfg.to_dict())
-    ours = training_memory(m, ParallelLayout(dp=ws, fsdp="full_shard", micro_batch=B), S, precision="bf16",
+    ours = training_memory(m, ParallelLayout(dp=ws, fsdp=mode, micro_batch=B), S, precision="bf16",
                            optimizer="adamw", attention="flash", overhead=0)
     c, comm = ours["per_gpu"], ours["communication_detail"]
     rows = {"weights (sharded)": (c["weights"], peak["SHARDED_PARAM"]),
-            "gathered params (root + one layer)": (comm["all_gather"], peak["UNSHARDED_PARAM"] + peak["ALL_GATHER"]),
+            "gathered params": (comm.get("all_gather", 0) + comm.get("unsharded_weights", 0),
+                                peak["UNSHARDED_PARAM"] + peak["ALL_GATHER"]),
             "gradients (sharded)": (c["gradients"], after["SHARDED_GRAD"]),
             "optimizer_states": (c["optimizer_states"], peak["OPT"]), "activations": (c["activations"], peak["ACT"]),
             "temporaries": (c["temporaries"], peak["TEMP"]),
             "peak total": (ours["peak_if_grads_freed"], peak["Total"])}
-    RESULTS[("llama", "bf16", "sdpa", "adamw", "FSDP2 full_shard x8")] = rows
+    RESULTS[("llama", "bf16", "sdpa", "adamw", f"FSDP2 {mode} x8")] = rows
     for k, (a, b) in rows.items():
         assert a == pytest.approx(b, rel=0.02, abs=4096), (k, a, b)
 
