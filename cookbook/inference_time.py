@@ -16,6 +16,9 @@ prefill's logits). Per GPU of a tensor-parallel group of ``tp`` GPUs:
 - **decode, integrated**: the KV cache grows by one token per step, so the attention op's FLOPs and bytes are
   linear in the context between sliding-window breakpoints; the sum over all decode steps of max(compute,
   memory) is computed exactly piecewise (crossover points included), not at one context.
+- ``kv_reads``: ``shared`` (default: a GQA kernel reads each K/V head once for its group of query heads) or
+  ``per_query_head`` (a kernel that reads K/V once per query head, H/K times the cache traffic, as an MHA kernel
+  run on a GQA cache does); a labelled property of the attention kernel, not a fudge factor.
 - ``crossover_batch``: the decode batch at which the weight matmuls turn compute-bound (their FLOPs per weight
   byte reach the ridge point peak x eff_matmul / (bandwidth x eff_hbm)).
 - **MoE**: routed experts run ``top_k`` per token; a step reads the weights of the experts its tokens touch,
@@ -37,9 +40,10 @@ from cookbook.layout import ParallelLayout
 from cookbook.memory import activation_bytes_per_gpu, matrix_shapes
 from cookbook.model import ModelConfig
 
-__all__ = ["touched_experts", "prefill_time", "decode_step_time", "decode_time", "request_time", "batch_sweep",
-           "crossover_batch", "COLUMN_PARALLEL"]
+__all__ = ["KV_READS", "touched_experts", "prefill_time", "decode_step_time", "decode_time", "request_time",
+           "batch_sweep", "crossover_batch", "COLUMN_PARALLEL"]
 
+KV_READS = ("shared", "per_query_head")
 COLUMN_PARALLEL = ("q", "k", "v", "up", "gate", "q_a", "q_b", "kv_a", "kv_b", "lm_head", "embedding")
 _LAYER_MATS = ("q", "k", "v", "o", "up", "gate", "down", "q_a", "q_b", "kv_a", "kv_b", "router")
 
@@ -76,7 +80,10 @@ def _layers(shapes: list, m: ModelConfig) -> list[tuple]:
 class _Setup:
     """Validated inputs and derived rates shared by every op of a run."""
 
-    def __init__(self, m, gpu, tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node):
+    def __init__(self, m, gpu, tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node, kv_reads="shared"):
+        if kv_reads not in KV_READS:
+            raise CookbookError(f"kv_reads must be one of {', '.join(KV_READS)}; got {kv_reads!r}")
+        self.kv_factor = m.num_heads / m.kv_heads if kv_reads == "per_query_head" and m.mla is None else 1
         _int("tp", tp)
         _int("gpus_per_node", gpus_per_node)
         kv_heads_per_gpu(m, tp)  # validates tp against the KV heads
@@ -164,7 +171,7 @@ def _tp_comm(s: _Setup, tokens: int) -> float:
 def _attention_prefill(s: _Setup, batch: int, prompt: int) -> dict:
     fw = forward_flops(s.m, batch, prompt, "causal", logits="last").breakdown
     f = (fw["attention_scores"] + fw["attention_values"]) / s.tp
-    kv = kv_cache_bytes(s.m, batch, prompt, s.kv_dtype, s.tp)["total"]
+    kv = kv_cache_bytes(s.m, batch, prompt, s.kv_dtype, s.tp)["total"] * s.kv_factor
     qo = batch * prompt * s.m.num_heads * (s.m.head_size + s.m.v_head_size) * s.a * s.m.num_layers / s.tp
     return _op(f, kv + qo, s)
 
@@ -173,7 +180,7 @@ def _attention_decode_terms(s: _Setup, batch: int, context: int) -> tuple:
     """(FLOPs, bytes) of the attention op of one decode step at ``context`` cached tokens."""
     fw = decode_flops(s.m, context, batch, "causal").breakdown
     f = (fw["attention_scores"] + fw["attention_values"]) / s.tp
-    kv = kv_cache_bytes(s.m, batch, context + 1, s.kv_dtype, s.tp)["total"]
+    kv = kv_cache_bytes(s.m, batch, context + 1, s.kv_dtype, s.tp)["total"] * s.kv_factor
     qo = batch * s.m.num_heads * (s.m.head_size + s.m.v_head_size) * s.a * s.m.num_layers / s.tp
     return f, kv + qo
 
@@ -184,12 +191,12 @@ def _total(ops: dict, comm: float) -> float:
 
 def prefill_time(m: ModelConfig, gpu: GPU, batch: int, prompt: int, tp: int = 1, weight_dtype: str = "bf16",
                  kv_dtype: str = "bf16", dtype: str = "bf16", efficiency: Efficiency | None = None,
-                 gpus_per_node: int = 8) -> dict:
+                 gpus_per_node: int = 8, kv_reads: str = "shared") -> dict:
     """The prefill of ``batch`` prompts of ``prompt`` tokens (= time to first token under static batching).
     Returns {"seconds", "ops": {name: roofline}, "tp_comm", "bound_share"}; ops' seconds + tp_comm = seconds."""
     _int("batch", batch)
     _int("prompt", prompt)
-    s = _Setup(m, gpu, tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node)
+    s = _Setup(m, gpu, tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node, kv_reads)
     ops = _matmul_ops(s, batch * prompt, batch)
     ops["attention"] = _attention_prefill(s, batch, prompt)
     ops["elementwise"] = _elementwise(s, batch, prompt)
@@ -199,11 +206,11 @@ def prefill_time(m: ModelConfig, gpu: GPU, batch: int, prompt: int, tp: int = 1,
 
 def decode_step_time(m: ModelConfig, gpu: GPU, batch: int, context: int, tp: int = 1, weight_dtype: str = "bf16",
                      kv_dtype: str = "bf16", dtype: str = "bf16", efficiency: Efficiency | None = None,
-                     gpus_per_node: int = 8) -> dict:
+                     gpus_per_node: int = 8, kv_reads: str = "shared") -> dict:
     """One decode step: ``batch`` sequences with ``context`` cached tokens each produce one token."""
     _int("batch", batch)
     _int("context", context, 0)
-    s = _Setup(m, gpu, tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node)
+    s = _Setup(m, gpu, tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node, kv_reads)
     ops = _matmul_ops(s, batch, batch)
     ops["attention"] = _op(*_attention_decode_terms(s, batch, context), s)
     ops["elementwise"] = _elementwise(s, batch, 1)
@@ -241,14 +248,14 @@ def _sum_linear_max(fa, fb, ya, yb, a, b, p, bw) -> float:
 
 def decode_time(m: ModelConfig, gpu: GPU, batch: int, prompt: int, output: int, tp: int = 1,
                 weight_dtype: str = "bf16", kv_dtype: str = "bf16", dtype: str = "bf16",
-                efficiency: Efficiency | None = None, gpus_per_node: int = 8) -> dict:
+                efficiency: Efficiency | None = None, gpus_per_node: int = 8, kv_reads: str = "shared") -> dict:
     """All ``output - 1`` decode steps (contexts prompt .. prompt + output - 2), summed exactly.
     Returns {"seconds", "steps", "per_step_first", "per_step_last", "parts": {matmuls, attention, elementwise,
     tp_comm}} with parts summing to seconds."""
     _int("batch", batch)
     _int("prompt", prompt)
     _int("output", output)
-    s = _Setup(m, gpu, tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node)
+    s = _Setup(m, gpu, tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node, kv_reads)
     steps = output - 1
     const = _matmul_ops(s, batch, batch)
     mat = sum(o["seconds"] for o in const.values())
@@ -266,18 +273,19 @@ def decode_time(m: ModelConfig, gpu: GPU, batch: int, prompt: int, output: int, 
             fb, yb = _attention_decode_terms(s, batch, hi)
             attn += _sum_linear_max(fa, fb, ya, yb, lo, hi, s.peak, s.bw)
     parts = {"matmuls": mat * steps, "attention": attn, "elementwise": elem * steps, "tp_comm": comm * steps}
-    first = decode_step_time(m, gpu, batch, prompt, tp, weight_dtype, kv_dtype, dtype, s.eff, gpus_per_node)
+    first = decode_step_time(m, gpu, batch, prompt, tp, weight_dtype, kv_dtype, dtype, s.eff, gpus_per_node,
+                             kv_reads)
     last = decode_step_time(m, gpu, batch, prompt + max(steps, 1) - 1, tp, weight_dtype, kv_dtype, dtype, s.eff,
-                            gpus_per_node)
+                            gpus_per_node, kv_reads)
     return {"seconds": sum(parts.values()), "steps": steps, "parts": parts,
             "per_step_first": first["seconds"], "per_step_last": last["seconds"]}
 
 
 def request_time(m: ModelConfig, gpu: GPU, batch: int, prompt: int, output: int, tp: int = 1,
                  weight_dtype: str = "bf16", kv_dtype: str = "bf16", dtype: str = "bf16",
-                 efficiency: Efficiency | None = None, gpus_per_node: int = 8) -> dict:
+                 efficiency: Efficiency | None = None, gpus_per_node: int = 8, kv_reads: str = "shared") -> dict:
     """TTFT, TPOT (mean over the decode steps), end-to-end latency and throughput of one static batch."""
-    args = (tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node)
+    args = (tp, weight_dtype, kv_dtype, dtype, efficiency, gpus_per_node, kv_reads)
     pre = prefill_time(m, gpu, batch, prompt, *args)
     dec = decode_time(m, gpu, batch, prompt, output, *args)
     e2e = pre["seconds"] + dec["seconds"]

@@ -59,6 +59,13 @@ GROUPS = {
                                   "prediction, most with 2048 output tokens, and we cannot tell why from the "
                                   "page (whether the column is per GPU for these rows, the v0.6.1 FP8 attention "
                                   "kernels, scheduling); listed, not held to a band"},
+    "trtllm-gqa-per-head": {"source": TRTLLM_H100 + "; and its A100 FP16 table", "band": 0.25,
+                            "quantity": "output tokens/s per GPU",
+                            "why": "HYPOTHESIS, not confirmed from the documentation: the rows above and the A100 "
+                                   "Llama-2-70B rows fit if the generation attention of TensorRT-LLM v0.5-0.6 read "
+                                   "K and V once per query head on this GQA model (kv_reads='per_query_head', H/K "
+                                   "= 8 times the KV traffic), as an MHA kernel on a GQA cache does. Llama-2-7B is "
+                                   "MHA, where both readings agree"},
     "trtllm-ttft": {"source": TRTLLM, "band": 0.50, "quantity": "first-token latency (ms)",
                     "why": "at batch 1 and 128 prompt tokens the prefill is short and fixed engine and "
                            "kernel-launch overheads we do not model dominate, so we are far too fast there; "
@@ -152,6 +159,17 @@ def _cases() -> tuple:
                              dtypes="fp8", per_gpu=True),
                         "FP8 weights, KV cache and compute (the engines were built with --enable_fp8 "
                         "--fp8_kv_cache)"))
+    for preset, b, tp, i, o, tok_s in _H100_FP8[4:]:
+        out.append(Case("trtllm-gqa-per-head", f"{preset}, H100 FP8, TP{tp}, batch {b}, in {i} / out {o}", tok_s,
+                        dict(kind="throughput", preset=preset, gpu="H100-SXM", batch=b, prompt=i, output=o, tp=tp,
+                             dtypes="fp8", per_gpu=True, kv_reads="per_query_head"),
+                        "K/V read once per query head (the hypothesis)"))
+    for b, i, o, tok_s in ((1280, 128, 128, 670), (240, 128, 2048, 525), (120, 2048, 128, 79)):
+        out.append(Case("trtllm-gqa-per-head", f"llama-2-70b, A100 FP16, TP4, batch {b}, in {i} / out {o}", tok_s,
+                        dict(kind="throughput", preset="llama-2-70b", gpu="A100-80GB-SXM", batch=b, prompt=i,
+                             output=o, tp=4, per_gpu=True, kv_reads="per_query_head"),
+                        "K/V read once per query head (the hypothesis); the A100 table's 'out tok/s' read as per "
+                        "GPU like the H100 table's"))
     for preset, tp, i, ms in (("llama-2-7b", 1, 128, 16), ("llama-2-7b", 1, 2048, 133), ("llama-2-70b", 4, 128, 47),
                               ("llama-2-70b", 4, 2048, 377)):
         out.append(Case("trtllm-ttft", f"{preset}, A100 FP16, TP{tp}, batch 1, {i} prompt tokens", ms,
@@ -189,7 +207,7 @@ def predict(case: Case) -> float:
     m, g = get_preset(s["preset"]), get_gpu(s["gpu"])
     if s["kind"] == "throughput":
         r = request_time(m, g, s["batch"], s["prompt"], s["output"], s["tp"],
-                         **(_FP8 if s.get("dtypes") == "fp8" else _A100_16))
+                         **(_FP8 if s.get("dtypes") == "fp8" else _A100_16), kv_reads=s.get("kv_reads", "shared"))
         return r["output_tokens_per_second_per_gpu" if s.get("per_gpu") else "output_tokens_per_second"]
     return prefill_time(m, g, s["batch"], s["prompt"], s["tp"], **_A100_16)["seconds"] * 1e3
 

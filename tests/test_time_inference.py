@@ -161,3 +161,17 @@ def test_moe_decode_reads_the_touched_experts():
     big = decode_step_time(m, H100, 256, 100)
     read_big = sum(big["ops"][f"experts.{n}"]["bytes"] for n in ("up", "gate", "down"))
     assert read_big > 3.9 * read  # nearly all 8 experts: 4x the weights of 2
+
+
+def test_kv_reads_per_query_head_multiplies_only_the_cache_traffic():
+    m = get_preset("llama-3-8b")  # 32 query heads, 8 KV heads
+    a = decode_step_time(m, H100, 64, 4096)
+    b = decode_step_time(m, H100, 64, 4096, kv_reads="per_query_head")
+    kv = a["ops"]["attention"]["bytes"] - 64 * 32 * 256 * 2 * 32  # minus Q and output (B H (dq + dv) 2 bytes L)
+    assert b["ops"]["attention"]["bytes"] - a["ops"]["attention"]["bytes"] == pytest.approx(3 * kv, rel=1e-9)
+    assert b["ops"]["up"] == a["ops"]["up"]
+    mha = get_preset("llama-2-7b")
+    assert (decode_step_time(mha, H100, 8, 100, kv_reads="per_query_head")["seconds"] ==
+            decode_step_time(mha, H100, 8, 100)["seconds"])
+    with pytest.raises(CookbookError, match="kv_reads"):
+        decode_step_time(m, H100, 1, 1, kv_reads="twice")

@@ -9,7 +9,7 @@ from cookbook.efficiency import efficiency_for
 from cookbook.errors import CookbookError
 from cookbook.hardware import DTYPES, get_gpu, gpu_names
 from cookbook.inference_memory import WEIGHT_DTYPES, inference_memory
-from cookbook.inference_time import batch_sweep, crossover_batch, request_time
+from cookbook.inference_time import KV_READS, batch_sweep, crossover_batch, request_time
 from cookbook.inputs import Calculator, Field, model_from_inputs
 from cookbook.layout import ParallelLayout
 from cookbook.memory import training_memory
@@ -45,6 +45,8 @@ INFER_FIELDS = (
     Field("kv_dtype", "choice", "inference: KV-cache storage", default="bf16",
           choices=("fp32", "bf16", "fp16", "fp8", "int8", "int4"), group=_I),
     Field("dtype", "choice", "compute dtype (its peak is used)", default="bf16", choices=DTYPES, group=_I),
+    Field("kv_reads", "choice", "inference: the attention kernel reads each K/V head once per group (shared) or "
+          "once per query head", default="shared", choices=KV_READS, group=_I),
 )
 TRAIN_TIME_FIELDS = (
     Field("tokens", "float", "training: tokens to train on (e.g. 15e12) for the time to train", minimum=0, group=_T),
@@ -93,10 +95,11 @@ def compute_time(**inputs) -> dict:
     if inputs["workload"] == "inference":
         kw = dict(tp=inputs["tp"], weight_dtype=inputs["weight_dtype"], kv_dtype=inputs["kv_dtype"],
                   dtype=inputs["dtype"], efficiency=eff, gpus_per_node=inputs["gpus_per_node"])
-        r = request_time(m, g, inputs["batch"], inputs["prompt"], inputs["output"], **kw)
+        r = request_time(m, g, inputs["batch"], inputs["prompt"], inputs["output"], **kw, kv_reads=inputs["kv_reads"])
         sweep = [b for b in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512) if b < inputs["batch"]] + [inputs["batch"]]
         mem = inference_memory(m, inputs["batch"], inputs["prompt"] + inputs["output"], inputs["weight_dtype"],
                                kv_dtype=inputs["kv_dtype"], tp=inputs["tp"])["total"]
+        kw["kv_reads"] = inputs["kv_reads"]
         return {**base, **r, "sweep": batch_sweep(m, g, inputs["prompt"], inputs["output"], sweep, **kw),
                 "crossover_batch": crossover_batch(m, g, inputs["weight_dtype"], inputs["dtype"], eff),
                 "memory_per_gpu": mem, "fits": mem <= g.hbm_bytes}
