@@ -86,3 +86,20 @@ def test_table_pages_show_anchors_plots_and_downloads(browser, base_url):  # noq
         assert resp.ok and resp.text().startswith(start), href
     watch.check()
     page.close()
+
+
+def test_compare_page_works_after_in_site_navigation(browser, base_url):  # noqa: F811
+    """Material's instant navigation swaps the page without reloading scripts: compare.js must still attach."""
+    page = browser.new_page()
+    watch = Watch(page, base_url)
+    page.goto(f"{base_url}/benchmarks/")
+    page.wait_for_load_state("networkidle")
+    page.click("nav a[href$='compare/']")
+    page.wait_for_selector("#bench-compare-file")
+    page.set_input_files("#bench-compare-file", str(RESULTS / SET / "membw.jsonl"))
+    page.wait_for_selector("#bench-compare-out table tbody tr")
+    assert "25 comparisons with published rows" in page.inner_text("#bench-compare-status")
+    ratios = page.eval_on_selector_all("#bench-compare-out tbody tr td:nth-child(5)", "tds => tds.map(t => t.textContent)")
+    assert ratios == ["1.000"] * 25
+    watch.check()
+    page.close()
