@@ -330,7 +330,10 @@ def _stage_memory(m, lay, seq_len, pr, precision, states, state_bytes, recompute
     cat["framework_overhead"] = overhead
     rs = comm.get("reduce_scatter", 0)  # only alive while gradients are being reduced
     static = sum(cat.values()) - cat["gradients"] - cat["activations"] - cat["temporaries"] - rs
-    peak_freed = static + max(cat["activations"] + cat["temporaries"], cat["gradients"] + rs)
+    # the loss temporaries die before the first layer's recompute; with full recompute the working set of one
+    # layer and the loss-side activations are never alive together
+    act_peak = act["layers"] + max(act["outside_layers"] + cat["temporaries"], act["recompute_working_set"])
+    peak_freed = static + max(act_peak, cat["gradients"] + rs)
     return {"per_gpu": cat, "total": sum(cat.values()), "peak_if_grads_freed": peak_freed, "stage": stage,
             "communication_detail": comm,
             "activation_detail": act, "params_on_gpu": sp_}
@@ -346,8 +349,9 @@ def _conventions(precision, optimizer, activation_model, attention, overhead) ->
                         "korthikanti" else f"Hugging Face transformers saved tensors, {attention} attention"),
         "total": "sum of categories, each at its maximum (conservative; persistent gradient buffers as in DDP, "
                  "Megatron, DeepSpeed)",
-        "peak_if_grads_freed": "weights + optimizer + master + buffers + overhead + max(activations + "
-                               "temporaries, gradients): plain PyTorch with zero_grad(set_to_none=True)",
+        "peak_if_grads_freed": "weights + optimizer + master + buffers + overhead + max(kept activations + "
+                               "max(loss-side activations + temporaries, recompute working set), gradients): "
+                               "plain PyTorch with zero_grad(set_to_none=True)",
         "stage": "pipeline stage with the largest total (first: embedding + most micro-batches in flight; "
                  "last: lm_head + loss)",
         "framework_overhead": f"{overhead} bytes, settable (CUDA context, NCCL, allocator slack)",

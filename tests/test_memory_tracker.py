@@ -35,7 +35,7 @@ def _cat(snap: dict) -> dict:
     return {getattr(k, "name", k): v for k, v in dev.items()}
 
 
-def track(model_type, extra, dtype, attention, optimizer):
+def track(model_type, extra, dtype, attention, optimizer, checkpointing=False):
     from torch._subclasses.fake_tensor import FakeTensorMode
     from torch.distributed._tools.mem_tracker import MemTracker
     cfg = transformers.AutoConfig.for_model(model_type, **SHAPE, **extra)
@@ -47,6 +47,8 @@ def track(model_type, extra, dtype, attention, optimizer):
             model = transformers.AutoModelForCausalLM.from_config(cfg).train()
         finally:
             torch.set_default_dtype(old)
+        if checkpointing:
+            model.gradient_checkpointing_enable()
         opt = OPTS[optimizer](model.parameters())
         ids = torch.randint(0, SHAPE["vocab_size"], (B, S))
         mt = MemTracker()
@@ -91,6 +93,24 @@ def test_memtracker_categories(name, dtype, attention, optimizer):
     assert c["optimizer_states"] == pytest.approx(peak["OPT"], abs=4 * len(list(m_tensors(cfg))))
     for k in ("activations", "temporaries", "peak total"):
         assert rows[k][0] == pytest.approx(rows[k][1], rel=0.05), (k, rows[k])
+
+
+def test_memtracker_full_recompute():
+    """HF gradient checkpointing (every decoder layer): the peak is at the start of backward, with the layer
+    inputs, the loss-side activations and the loss temporaries alive; no layer has been recomputed yet."""
+    cfg, peak, after = track("llama", {}, torch.bfloat16, "sdpa", "adamw", checkpointing=True)
+    m = from_hf_config(cfg.to_dict())
+    ours = training_memory(m, ParallelLayout(micro_batch=B), S, precision="bf16", optimizer="adamw",
+                           recompute="full", overhead=0)
+    a = ours["activation_detail"]
+    rows = {"weights": (ours["per_gpu"]["weights"], peak["PARAM"]),
+            "activations alive at the peak (layer inputs + loss side)": (a["layers"] + a["outside_layers"],
+                                                                         peak["ACT"]),
+            "temporaries": (ours["per_gpu"]["temporaries"], peak["TEMP"]),
+            "peak total": (ours["peak_if_grads_freed"], peak["Total"])}
+    RESULTS[("llama", "bf16", "sdpa", "adamw", "full recompute")] = rows
+    for k, (x, y) in rows.items():
+        assert x == pytest.approx(y, rel=0.02), (k, x, y)
 
 
 @pytest.mark.parametrize("mode", ["full_shard", "shard_grad_op"])
