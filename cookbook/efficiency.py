@@ -12,7 +12,8 @@ else scales a time. Each factor carries its ``source`` so a page or a JSON resul
   (ring AllGather/ReduceScatter on 8 x H200: 361-363 of 450 GB/s; 4-node AllReduce on B200 over EFA: 74 % of
   the NIC line rate), both from ml-engineering ``network/README.md``.
 - ``collective_latency``: seconds added to every collective call (the alpha of an alpha-beta model), fitted to
-  the Azure ND H100 v5 nccl-tests AllReduce rows at 1 MiB (43.70 GB/s busbw) and 16 MiB (234.45 GB/s).
+  the Azure ND H100 v5 nccl-tests AllReduce rows at 1 MiB (43.70 GB/s busbw) and 16 MiB (234.45 GB/s): 36 us
+  with nccl-tests' 2(n-1)/n busbw factor (16 us if the run used the NVLS factor).
 
 Parts without a measurement of their own get ``ASSUMED`` and say so (``source`` starts with "assumed").
 ``from_bench_records`` replaces the published values by our own ``bench/`` records when there are some.
@@ -31,7 +32,9 @@ FIELDS = ("matmul", "hbm", "intra_link", "inter_link")
 _MLENG = "stas00/ml-engineering compute/accelerator/README.md (mamf-finder, BF16 unless noted)"
 _AZURE = "Azure/AI-benchmarking-guide ND H100 v5 / ND H200 v5 results (BabelStream Copy)"
 _NET = "stas00/ml-engineering network/README.md (nccl-tests busbw at 16 GiB over one-direction link bandwidth)"
-_LAT = "fitted to Azure ND H100 v5 nccl-tests AllReduce at 1 MiB and 16 MiB (alpha-beta model)"
+_LAT = ("alpha of an alpha-beta fit to Azure ND H100 v5 nccl-tests AllReduce (8 GPUs, NVLS) at 1 MiB (43.70 GB/s "
+        "busbw) and 16 MiB (234.45 GB/s), busbw = algbw x 2(n-1)/n: 36 us (16 us if that run used the NVLS "
+        "factor (n-1)/(n+1))")
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class Efficiency:
     hbm: float
     intra_link: float
     inter_link: float
-    collective_latency: float = 16e-6
+    collective_latency: float = 36e-6
     sources: tuple = ()
 
     def __post_init__(self):
@@ -52,7 +55,7 @@ class Efficiency:
                 raise CookbookError(f"efficiency {f} must be a fraction in (0, 1], got {v!r}; e.g. 0.8 for 80 %")
         lat = self.collective_latency
         if isinstance(lat, bool) or not isinstance(lat, (int, float)) or not 0 <= lat < 1:
-            raise CookbookError(f"collective_latency must be seconds in [0, 1), got {lat!r}; e.g. 16e-6")
+            raise CookbookError(f"collective_latency must be seconds in [0, 1), got {lat!r}; e.g. 36e-6")
 
     def source(self, name: str) -> str:
         return dict(self.sources).get(name, "user-supplied")

@@ -30,6 +30,14 @@ def test_published_defaults(gpu, matmul, hbm):
     assert all(v["source"] for v in e.as_dict().values())
 
 
+def test_collective_latency_fit():
+    """Alpha of the alpha-beta line through the two Azure AllReduce rows (busbw -> algbw by 2(n-1)/n, n = 8)."""
+    s1, s2 = 2**20, 16 * 2**20
+    t1, t2 = s1 / (43.70e9 / 1.75), s2 / (234.45e9 / 1.75)
+    alpha = t1 - s1 * (t2 - t1) / (s2 - s1)
+    assert efficiency_for(get_gpu("H100-SXM")).collective_latency == pytest.approx(alpha, rel=0.02)
+
+
 def test_unknown_part_is_labelled_assumed():
     e = efficiency_for(get_gpu("RTX-4090")).as_dict()
     assert e["matmul"]["source"].startswith("assumed") and e["intra_link"]["source"].startswith("assumed")
