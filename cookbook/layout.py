@@ -9,7 +9,7 @@ World size = TP x PP x DP x CP (Megatron-LM's ordering). Expert parallelism EP i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from cookbook.errors import CookbookError
 
@@ -69,6 +69,10 @@ class ParallelLayout:
                 raise CookbookError(f"hybrid_shard group ({g}) must divide dp*cp ({self.dp_group})")
         elif self.shard_group:
             raise CookbookError("shard_group is only used with fsdp='hybrid_shard'")
+
+    def as_dict(self) -> dict:
+        """All fields, JSON-able; ``ParallelLayout(**d)`` rebuilds it."""
+        return asdict(self)
 
     @property
     def world_size(self) -> int:

@@ -19,7 +19,7 @@ from cookbook.layout import ParallelLayout
 from cookbook.memory import training_memory
 from cookbook.model import ModelConfig
 
-__all__ = ["largest_fitting", "max_micro_batch", "max_train_context", "max_serving_batch", "max_serving_context",
+__all__ = ["largest_fitting", "candidate_layouts", "max_micro_batch", "max_train_context", "max_serving_batch", "max_serving_context",
            "layouts_that_fit", "fewest_gpus_training", "fewest_gpus_serving"]
 
 _LIMIT = 1 << 24
@@ -109,14 +109,9 @@ def layouts_that_fit(m: ModelConfig, world_size: int, capacity: int, seq_len: in
             continue
         r = training_memory(m, lay, seq_len, **kw)
         if r["total"] <= cap:
-            out.append({"layout": _layout_dict(lay), "total": r["total"], "per_gpu": r["per_gpu"]})
+            out.append({"layout": lay.as_dict(), "total": r["total"], "per_gpu": r["per_gpu"]})
     out.sort(key=lambda x: (x["total"], x["layout"]["tp"], x["layout"]["pp"]))
     return out[:limit] if limit else out
-
-
-def _layout_dict(lay: ParallelLayout) -> dict:
-    return {k: getattr(lay, k) for k in ("tp", "pp", "dp", "cp", "ep", "zero", "sequence_parallel",
-                                         "micro_batch", "num_microbatches")}
 
 
 def fewest_gpus_training(m: ModelConfig, capacity: int, seq_len: int = 2048, max_gpus: int = 4096,

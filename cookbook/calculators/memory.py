@@ -122,7 +122,7 @@ def compute_memory(**inputs) -> dict:
         r = M.training_memory(m, lay, inputs["seq"], inputs["precision"], inputs["optimizer"], inputs["recompute"],
                               inputs["attention"], inputs["activation_model"], _overhead(inputs),
                               world_size=inputs.get("world_size"))
-    out = {"model": m.name, "layout": S._layout_dict(lay), "world_size": lay.world_size, "seq": inputs["seq"],
+    out = {"model": m.name, "layout": lay.as_dict(), "world_size": lay.world_size, "seq": inputs["seq"],
            "per_gpu": r["per_gpu"], "total": r["total"],
            "peak_if_grads_freed": r["peak_if_grads_freed"], "stage": r["stage"],
            "per_stage_total": r["per_stage_total"],
