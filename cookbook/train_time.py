@@ -194,11 +194,53 @@ def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recomp
     """Predicted time of one training step of ``layout`` (global batch = micro_batch x num_microbatches x dp).
 
     Returns {"step_time", "breakdown" (PARTS, summing to step_time), "comm_unoverlapped", "per_microbatch",
-    "mfu", "hfu", "tokens_per_second", "flops", "efficiency", "conventions"}. ``overlap``: fraction in [0, 1]
-    of each COMM_KINDS' time hidden behind compute (default 0: all exposed).
+    "bubble_fraction", "mfu", "hfu", "tokens_per_second", "tokens_per_step", "flops", "efficiency", "overlap",
+    "conventions"}. ``overlap``: fraction in [0, 1] of each COMM_KINDS' time hidden behind compute (default 0).
     """
-    m, seq = problem.model, problem.seq
-    _check_layout(m, layout, seq)
+    m, lay = problem.model, layout
+    _validate(problem, lay, recompute, precision, non_matmul, gpus_per_node)
+    ov = _overlap(overlap)
+    compute_dtype = dtype or DTYPE_OF_PRECISION.get(precision, "bf16")
+    eff = efficiency or efficiency_for(gpu, compute_dtype)
+    pr = PRECISIONS[precision]
+    f_stage, idx = _busiest_stage(problem, lay.pp, lay.virtual_stages)
+    rec = problem.recompute_per_seq[recompute] * len(idx) / m.num_layers
+    t_compute = lay.micro_batch * (3 * f_stage + rec) / (lay.tp * lay.cp) / (gpu.peak(compute_dtype) * eff.matmul)
+    t_mem = 0.0
+    if non_matmul == "activations":
+        t_mem = len(idx) * _layer_traffic(problem, lay, recompute, precision, activation_attention,
+                                          activation_model) / (gpu.hbm_bandwidth * eff.hbm)
+    ckey = ("comm", lay.tp, lay.cp, lay.ep, lay.pp, lay.virtual_stages, lay.dp, lay.sequence_parallel,
+            lay.micro_batch, recompute, pr.act, gpu, eff, gpus_per_node)
+    if ckey not in problem.cache:
+        problem.cache[ckey] = _microbatch_comm(m, lay, problem.seq, pr.act, recompute, idx, gpu, eff, gpus_per_node)
+    comm = problem.cache[ckey]
+    t_mb = t_compute + t_mem + sum(comm[k] * (1 - ov[k]) for k in ("tp", "cp", "ep", "pp"))
+    t_dp = _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx)
+    mb = lay.num_microbatches
+    parts = {"compute": t_compute * mb, "memory_bound": t_mem * mb,
+             **{f"{k}_comm": comm[k] * (1 - ov[k]) * mb for k in ("tp", "cp", "ep", "pp")},
+             "bubble": t_mb * (lay.pp - 1) / lay.virtual_stages, "dp_comm": t_dp * (1 - ov["dp"])}
+    out = _result(problem, lay, recompute, gpu.peak(compute_dtype), parts)
+    out.update({"comm_unoverlapped": {**{k: comm[k] * mb for k in ("tp", "cp", "ep", "pp")}, "dp": t_dp},
+                "per_microbatch": t_mb, "busiest_stage_layers": len(idx), "efficiency": _eff_dict(problem, eff),
+                "overlap": ov, "conventions": CONVENTIONS})
+    return out
+
+
+CONVENTIONS = {
+    "flops": "cookbook.flops matmul FLOPs; TrainingProblem.attention says causal or full attention pairs",
+    "mfu": "model FLOPs (forward + backward, no recompute) / (step time x GPUs x dense peak); hfu adds recompute",
+    "memory_bound": "saved activation bytes x 3 (+ recomputed) per layer over HBM bandwidth x efficiency",
+    "communication": "nccl-tests bytes per rank (ring) / (link bandwidth x efficiency) + latency per call, "
+                     "x (1 - overlap); groups spanning more than gpus_per_node GPUs use the inter-node bandwidth",
+    "pipeline": "step = t_microbatch x (m + (p - 1)/v) + data-parallel time (Narayanan et al. 2021)",
+    "not_modelled": "optimizer step, data loading, kernel launch gaps, stragglers, failures",
+}
+
+
+def _validate(problem, lay, recompute, precision, non_matmul, gpus_per_node) -> None:
+    _check_layout(problem.model, lay, problem.seq)
     if recompute not in problem.recompute_per_seq:
         raise CookbookError(f"recompute must be one of none, selective, full; got {recompute!r}")
     if precision not in PRECISIONS:
@@ -206,50 +248,19 @@ def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recomp
     if non_matmul not in NON_MATMUL:
         raise CookbookError(f"non_matmul must be one of {', '.join(NON_MATMUL)}; got {non_matmul!r}")
     _pos_int("gpus_per_node", gpus_per_node)
-    ov = _overlap(overlap)
-    compute_dtype = dtype or DTYPE_OF_PRECISION.get(precision, "bf16")
-    eff = efficiency or efficiency_for(gpu, compute_dtype)
-    pr = PRECISIONS[precision]
-    peak = gpu.peak(compute_dtype) * eff.matmul
-    lay = layout
-    b, tp, cp, pp, v = lay.micro_batch, lay.tp, lay.cp, lay.pp, lay.virtual_stages
-    mb = lay.num_microbatches
-    f_stage, idx = _busiest_stage(problem, pp, v)
-    n_layers = len(idx)
-    frac = n_layers / m.num_layers
-    rec = problem.recompute_per_seq[recompute] * frac
-    hw = b * (3 * f_stage + rec) / (tp * cp)
-    t_compute = hw / peak
 
-    t_mem = 0.0
-    if non_matmul == "activations":
-        t_mem = n_layers * _layer_traffic(problem, lay, recompute, precision, activation_attention,
-                                          activation_model) / (gpu.hbm_bandwidth * eff.hbm)
 
-    ckey = ("comm", lay.tp, lay.cp, lay.ep, pp, v, lay.dp, lay.sequence_parallel, b, recompute, pr.act, gpu, eff,
-            gpus_per_node)
-    if ckey not in problem.cache:
-        problem.cache[ckey] = _microbatch_comm(m, lay, seq, pr.act, recompute, idx, gpu, eff, gpus_per_node)
-    comm = problem.cache[ckey]
-    t_mb = t_compute + t_mem + sum(comm[k] * (1 - ov[k]) for k in ("tp", "cp", "ep", "pp"))
-    t_dp = _dp_time(problem, lay, pr, gpu, eff, gpus_per_node, idx)
-    bubble = t_mb * (pp - 1) / v
-    parts = {"compute": t_compute * mb, "memory_bound": t_mem * mb,
-             **{f"{k}_comm": comm[k] * (1 - ov[k]) * mb for k in ("tp", "cp", "ep", "pp")},
-             "bubble": bubble, "dp_comm": t_dp * (1 - ov["dp"])}
+def _result(problem, lay, recompute, peak_raw, parts) -> dict:
     total = sum(parts.values())
-    world = lay.world_size
-    tokens = lay.global_batch * seq
     model_flops = problem.model_flops_per_seq * lay.global_batch
     hw_flops = model_flops + problem.recompute_per_seq[recompute] * lay.global_batch
-    peak_raw = gpu.peak(compute_dtype)
+    tokens = lay.global_batch * problem.seq
     return {"step_time": total, "breakdown": parts,
-            "comm_unoverlapped": {**{k: comm[k] * mb for k in ("tp", "cp", "ep", "pp")}, "dp": t_dp},
-            "per_microbatch": t_mb, "bubble_fraction": float(bubble_fraction(pp, mb, v)),
-            "mfu": model_flops / (total * world * peak_raw), "hfu": hw_flops / (total * world * peak_raw),
+            "bubble_fraction": float(bubble_fraction(lay.pp, lay.num_microbatches, lay.virtual_stages)),
+            "mfu": model_flops / (total * lay.world_size * peak_raw),
+            "hfu": hw_flops / (total * lay.world_size * peak_raw),
             "tokens_per_second": tokens / total, "tokens_per_step": tokens,
-            "flops": {"model": model_flops, "hardware": hw_flops}, "busiest_stage_layers": n_layers,
-            "efficiency": _eff_dict(problem, eff), "overlap": ov}
+            "flops": {"model": model_flops, "hardware": hw_flops}}
 
 
 def _eff_dict(problem: TrainingProblem, eff: Efficiency) -> dict:
