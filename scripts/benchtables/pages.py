@@ -35,8 +35,13 @@ INTRO = {
 }
 
 
-def family_page(page: str, tables, plotted: set) -> str:
-    body = "".join(section(t, t.id in plotted) for t in tables)
+def _overview(name: str) -> str:
+    return (f"![busbw of every collective against message size ({name})](plots/{name}.svg)\n\n"
+            f"Plot data: [plots/{name}.csv](plots/{name}.csv); each line is one table below.\n\n")
+
+
+def family_page(page: str, tables, plotted: set, overviews=()) -> str:
+    body = "".join(_overview(o) for o in overviews) + "".join(section(t, t.id in plotted) for t in tables)
     return (f"{HEADER}# {PAGES[page]}\n\n{INTRO[page]} How the harness measures: [method chapter]"
             f"(../chapters/benchmarks.md); what is published and how to cite: [benchmarks](index.md).\n\n{body}")
 

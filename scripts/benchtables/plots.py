@@ -15,7 +15,7 @@ import io
 from benchtables.table import Table
 from cookbook.gemm import quantization
 
-__all__ = ["plot", "PLOT_TILE"]
+__all__ = ["plot", "comm_overview", "PLOT_TILE"]
 
 PLOT_TILE = (128, 256)
 _SCALE = {"FLOP/s": (1e9, "GFLOP/s"), "B/s": (1e9, "GB/s")}
@@ -51,14 +51,20 @@ def _quant_series(rs, var, rest):
             [r["params"][var] for r in rs], [best * e / top for e in eff])
 
 
-def _series_by(t: Table, x_key: str, label_keys, metric: str):
+def _series_by(t: Table, x_key: str, label_keys, metric: str, best: str | None = None):
+    """One series per value of ``label_keys`` (x sorted); with ``best``, a dashed best-time series after each."""
     groups: dict = {}
     for r in t.rows:
         lab = ", ".join(f"{k}={r['params'][k]}" for k in label_keys)
         groups.setdefault(lab, []).append(r)
-    return [(lab, [r["params"][x_key] for r in sorted(rs, key=lambda r: r["params"][x_key])],
-             [r["metrics"][metric] for r in sorted(rs, key=lambda r: r["params"][x_key])])
-            for lab, rs in groups.items()]
+    out = []
+    for lab, rs in groups.items():
+        rs = sorted(rs, key=lambda r: r["params"][x_key])
+        xs = [r["params"][x_key] for r in rs]
+        out.append((f"median, {lab}" if best else lab, xs, [r["metrics"][metric] for r in rs]))
+        if best:
+            out.append((f"best, {lab}", xs, [r["metrics"][best] for r in rs]))
+    return out
 
 
 def _spec(t: Table):
@@ -67,11 +73,13 @@ def _spec(t: Table):
     if kind == "gemm":
         return _series_gemm(t)
     if kind == "attention":
-        return "sequence length S", "FLOP/s", _series_by(t, "seq", ("backend", "pass"), "flop_per_s_median"), True
+        return "sequence length S", "FLOP/s", _series_by(t, "seq", ("backend", "pass"), "flop_per_s_median",
+                                                         "flop_per_s_best"), True
     if kind == "membw":
-        return "array size (bytes)", "B/s", _series_by(t, "array_bytes", ("kernel",), "bytes_per_s_median"), True
-    return "message size S (bytes)", "B/s", _series_by(t, "size_bytes", ("placement",), "busbw_bytes_per_s_median"), \
-        True
+        return "array size (bytes)", "B/s", _series_by(t, "array_bytes", ("kernel",), "bytes_per_s_median",
+                                                        "bytes_per_s_best"), True
+    return "message size S (bytes)", "B/s", _series_by(t, "size_bytes", ("placement",), "busbw_bytes_per_s_median",
+                                                       "busbw_bytes_per_s_best"), True
 
 
 def _csv(series) -> str:
@@ -91,15 +99,19 @@ def _svg(t: Table, xlabel: str, unit: str, series, logx: bool) -> bytes:
     scale, label = _SCALE[unit]
     with matplotlib.rc_context({"svg.hashsalt": "cookbook-benchtables", "svg.fonttype": "path", "font.size": 9}):
         fig, ax = plt.subplots(figsize=(7.0, 3.6))
+        colors: dict = {}
         for lab, xs, ys in series:
             style = "--" if lab.startswith(("best", "tile")) else "-"
-            ax.plot(xs, [y / scale for y in ys], style, marker="." if style == "-" else None, label=lab)
+            group = lab.split(", ", 1)[-1] if lab.startswith(("median, ", "best, ")) else lab
+            color = colors.setdefault(group, f"C{len(colors) % 10}")
+            ax.plot(xs, [y / scale for y in ys], style, color=color, marker="." if style == "-" else None, label=lab)
         if logx:
             ax.set_xscale("log", base=2)
         ax.set_xlabel(xlabel)
-        ax.set_ylabel(label + (" (median time)" if unit == "FLOP/s" else ""))
+        ax.set_ylabel(f"{label} (solid: median time; dashed: best)" if any(
+            lab.startswith("best") for lab, _, _ in series) else f"{label} (median time)")
         where = "CPU measurement (not an accelerator figure)" if t.cpu else "GPU measurement"
-        ax.set_title(f"{t.title}\n{where}; table {t.id}", fontsize=8)
+        ax.set_title(f"{t.title}\n{where}; {getattr(t, 'label', 'table')} {t.id}", fontsize=8)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
         if t.cpu and t.kind.plot == "gemm":
@@ -118,3 +130,18 @@ def plot(t: Table) -> tuple[bytes, str] | None:
         return None
     xlabel, unit, series, logx = _spec(t)
     return _svg(t, xlabel, unit, series, logx), _csv(series)
+
+
+def comm_overview(tables) -> tuple[bytes, str] | None:
+    """busbw against message size for every collective of one record set (one line per op and placement)."""
+    comm = [t for t in tables if t.kind.plot == "comm"]
+    if not comm:
+        return None
+    series = []
+    for t in comm:
+        series += [(f"{t.kind.name}, {lab.split('=')[1]}", xs, ys)
+                   for lab, xs, ys in _series_by(t, "size_bytes", ("placement",), "busbw_bytes_per_s_median")]
+    head = comm[0]
+    view = type("View", (), {"cpu": head.cpu, "kind": head.kind, "id": f"comm-busbw-{head.set_name}",
+                             "title": f"busbw of every collective, set {head.set_name}", "label": "plot"})
+    return _svg(view, "message size S (bytes)", "B/s", series, True), _csv(series)

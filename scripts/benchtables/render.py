@@ -7,7 +7,7 @@ from pathlib import Path
 from benchtables.exports import bibtex, csv_text, dumps, records_jsonl, table_json
 from benchtables.load import load_sets
 from benchtables.pages import family_page, index_page, prediction_bib, prediction_csv, predictions_page
-from benchtables.plots import plot
+from benchtables.plots import comm_overview, plot
 from benchtables.predictions import predictions
 from benchtables.spec import PAGES
 from benchtables.table import build_tables
@@ -54,6 +54,9 @@ def render_sets(sets) -> dict:
             drawn = plot(t)
             if drawn:
                 files[f"plots/{t.id}.svg"], files[f"plots/{t.id}.csv"] = drawn
+        overview = comm_overview(ts)
+        if overview:
+            files[f"plots/comm-busbw-{s.name}.svg"], files[f"plots/comm-busbw-{s.name}.csv"] = overview
         for p in predictions(ts):
             files[f"data/{p.id}.csv"] = prediction_csv(p)
             files[f"data/{p.id}.bib"] = prediction_bib(p)
@@ -63,7 +66,9 @@ def render_sets(sets) -> dict:
     for page in PAGES:
         mine = [t for t in tables if t.kind.page == page]
         if mine:
-            files[f"{page}.md"] = family_page(page, mine, plotted)
+            files[f"{page}.md"] = family_page(page, mine, plotted, overviews=sorted(
+                k[len("plots/"):-len(".svg")] for k in files if page == "comm" and k.startswith("plots/comm-busbw-")
+                and k.endswith(".svg")))
     files["predictions.md"] = predictions_page(preds)
     files["index.md"] = index_page(tables, preds, INTRO)
     files["data/published.json"] = dumps({"generated_by": "scripts/render_tables.py",
