@@ -35,3 +35,9 @@ def test_in_flight_micro_batches():
     # interleaved, Korthikanti et al. 2022 section 4.2.3: pp * (1 + (pp - 1) / (pp * v))
     lay = ParallelLayout(pp=8, num_microbatches=64, schedule="interleaved", virtual_stages=3)
     assert lay.in_flight(0) == pytest.approx(8 * (1 + 7 / 24))
+
+
+def test_as_dict_round_trips():
+    lay = ParallelLayout(tp=2, pp=2, dp=4, fsdp="hybrid_shard", shard_group=2, schedule="interleaved",
+                         virtual_stages=2, num_microbatches=8)
+    assert ParallelLayout(**lay.as_dict()) == lay

@@ -58,3 +58,25 @@ def test_layouts_that_fit_are_valid_and_fit():
         assert lay.world_size == 16
         assert f["total"] == training_memory(m, lay, 4096, recompute="selective")["total"] <= 80 * GIB
     assert [f["total"] for f in fits] == sorted(f["total"] for f in fits)
+
+
+@pytest.mark.parametrize("mode", ["micro_batch", "train_context", "serving_batch", "serving_context",
+                                  "fewest_gpus_training", "fewest_gpus_serving", "layouts"])
+def test_fit_calculator_matches_the_solvers(mode):
+    from cookbook import calculators
+    inputs = {"preset": "llama-3-8b", "mode": mode, "capacity_gib": 80, "dp": 8, "zero": 3, "seq": 4096,
+              "context": 8192, "recompute": "full", "world_size": 8, "overhead_gib": 1}
+    r = calculators.run("fit", inputs)
+    m, lay = get_preset("llama-3-8b"), ParallelLayout(dp=8, zero=3)
+    kw = dict(recompute="full")
+    expected = {
+        "micro_batch": lambda: max_micro_batch(m, 80 * GIB, lay, 4096, **kw),
+        "train_context": lambda: max_train_context(m, 80 * GIB, lay, **kw),
+        "serving_batch": lambda: max_serving_batch(m, 80 * GIB, 8192),
+        "serving_context": lambda: max_serving_context(m, 80 * GIB, 1),
+        "fewest_gpus_training": lambda: fewest_gpus_training(m, 80 * GIB, 4096, **kw),
+        "fewest_gpus_serving": lambda: fewest_gpus_serving(m, 80 * GIB, 1, 8192),
+        "layouts": lambda: layouts_that_fit(m, 8, 80 * GIB, 4096, **kw),
+    }[mode]()
+    assert r["answer"] == expected
+    assert calculators.rows("fit", r)
