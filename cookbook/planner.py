@@ -10,8 +10,10 @@ rank. Sequence parallelism is on whenever TP > 1 (it only removes memory and cos
 Order of work, so thousands of layouts take well under a second: per-model quantities are computed once
 (cookbook.train_time.TrainingProblem); every candidate is timed (cheap arithmetic); a lower bound of its memory
 (weights, gradients, master weights and optimizer states of the first stage's layers, plus their activations
-times the micro-batches in flight, both from cookbook.memory's own per-layer terms) drops the infeasible ones; then the memory engineer's exact per-GPU model (cookbook.memory.training_memory) is evaluated
-in order of predicted time until ``top`` layouts fit (``exhaustive=True``: for every candidate).
+times the micro-batches in flight, both from cookbook.memory's own per-layer terms) drops the infeasible ones;
+then the exact per-GPU memory model (cookbook.memory.training_memory) is evaluated in order of predicted time
+until ``top`` layouts fit (``exhaustive=True``: for every candidate). Pipeline depths must divide the layers
+(the memory model needs equal stages); cookbook.train_time itself accepts uneven splits.
 """
 
 from __future__ import annotations
