@@ -42,3 +42,18 @@ def test_drift_is_detected(tmp_path):
     (s / "MANIFEST.json").write_text(json.dumps(seal(s)))
     problems = drift(render_all(results), DOCS)
     assert any(p.startswith("differs from its records: data/gemm-") for p in problems), problems
+
+
+def test_cli_check_and_errors(tmp_path, capsys):
+    from render_tables import main
+    assert main(["--check"]) == 0
+    assert main(["--results", str(tmp_path / "none"), "--check"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    out = tmp_path / "pages"
+    assert main(["--out", str(out)]) == 0 and main(["--out", str(out), "--check"]) == 0
+    (out / "index.md").write_text("edited by hand\n")
+    (out / "data" / "stale.csv").write_text("x\n")
+    assert main(["--out", str(out), "--check"]) == 1
+    report = capsys.readouterr()
+    assert "differs from its records: index.md" in report.out and "stale (no record produces it): data/stale.csv" \
+        in report.out and "run `python scripts/render_tables.py`" in report.err
