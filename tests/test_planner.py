@@ -23,10 +23,10 @@ GIB = 1 << 30
 def brute_force(m, gpus, batch, seq, cap, top):
     pr = TrainingProblem.build(m, seq)
     rows = []
-    for lay, rec in candidates(m, gpus, 8, batch, seq):
+    for lay, rec in candidates(m, gpus, gpus, batch, seq):  # one node of ``gpus`` GPUs
         mem = training_memory(m, lay, seq, recompute=rec)["total"]
         if mem <= cap:
-            rows.append((step_time(pr, H100, lay, rec)["step_time"], lay, rec))
+            rows.append((step_time(pr, H100, lay, rec, gpus_per_node=gpus)["step_time"], lay, rec))
     rows.sort(key=lambda r: r[0])
     return rows[:top], len(rows)
 
@@ -39,7 +39,7 @@ def test_plan_equals_brute_force(cap_gib):
     got = plan(m, H100, 4, 1, 8, 2048, capacity=cap, top=6)
     assert n_fit >= 6
     assert [e["step_time"] for e in got["best"]] == pytest.approx([t for t, _, _ in want], rel=1e-12)
-    assert got["counts"]["candidates"] == sum(1 for _ in candidates(m, 4, 8, 8, 2048))
+    assert got["counts"]["candidates"] == sum(1 for _ in candidates(m, 4, 4, 8, 2048))
     full = plan(m, H100, 4, 1, 8, 2048, capacity=cap, top=6, exhaustive=True)
     assert full["counts"]["fit_among_checked"] == n_fit
     assert [e["layout"] for e in full["best"]] == [e["layout"] for e in got["best"]]
