@@ -161,14 +161,14 @@ def _chart(title: str, result: dict) -> str:
         w = width * v / total
         share = f"{100 * v / total:.1f}%"
         rects.append(f'<rect class="cookbook-seg-{i % _COLORS}" x="{x:.2f}" y="0" width="{w:.2f}" height="{bar_h}">'
-                     f"<title>{_e(k)}: {share}</title></rect>")
+                     f"<title>{_e(_label(k))}: {share}</title></rect>")
         y = bar_h + 12 + (i // 2) * row_h
         lx = 0 if i % 2 == 0 else width // 2
         legend.append(f'<rect class="cookbook-seg-{i % _COLORS}" x="{lx}" y="{y}" width="14" height="14"/>'
-                      f'<text x="{lx + 20}" y="{y + 12}">{_e(k)} {share}</text>')
+                      f'<text x="{lx + 20}" y="{y + 12}">{_e(_label(k))} {share}</text>')
         x += w
     height = bar_h + 12 + ((len(parts) + 1) // 2) * row_h
-    summary = ", ".join(f"{k} {100 * v / total:.1f}%" for k, v in parts.items())
+    summary = ", ".join(f"{_label(k)} {100 * v / total:.1f}%" for k, v in parts.items())
     label = f"{title}: shares of {key.replace('_', ' ')}: {summary}"
     return (f'<figure class="cookbook-calc__chart"><svg viewBox="0 0 {width} {height}" role="img" '
             f'aria-label="{_e(label)}" preserveAspectRatio="xMinYMin meet">{"".join(rects)}{"".join(legend)}</svg>'
