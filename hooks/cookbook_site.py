@@ -31,7 +31,7 @@ import stage_pyodide  # noqa: E402
 from cookbook import calculators  # noqa: E402
 from cookbook.errors import CookbookError  # noqa: E402
 
-_MARKUP = re.compile(r'<div\s[^>]*class="cookbook-calc(?:-all)?"[^>]*>\s*</div>')
+_MARKUP = re.compile(r"""<div\s[^>]*class=(["'])cookbook-calc(?:-all)?\1[^>]*>\s*</div>""")
 
 
 class _Attrs(html.parser.HTMLParser):

@@ -33,6 +33,11 @@ COLD_URL = "/calculators/?calc-params.preset=gpt2&calc-params.num_layers=13#calc
 LIVE = "b => b && b.dataset.ticketDone && b.querySelector('.cookbook-calc__output').dataset.source === 'live'"
 
 
+# main-thread tasks over 50 ms during the cold load (Python starts in a worker, so these are the page's own)
+LONGTASKS = """window.__longtasks = []; new PerformanceObserver(l => l.getEntries().forEach(
+  e => window.__longtasks.push(e.duration))).observe({type: "longtask", buffered: true});"""
+
+
 def _launch(p):
     return p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
 
@@ -56,6 +61,7 @@ def cold(p, base: str, site: pathlib.Path) -> dict:
     """Fresh browser and profile: navigation start to the URL's inputs computed live by Python in the page."""
     b = _launch(p)
     page = b.new_page()
+    page.add_init_script(LONGTASKS)
     reqs = []
     page.on("requestfinished", lambda r: reqs.append(r))
     page.goto(base + COLD_URL)
@@ -63,7 +69,9 @@ def cold(p, base: str, site: pathlib.Path) -> dict:
                                "&& performance.now(); }", timeout=180_000, polling="raf")
     ms = h.json_value()
     page.wait_for_load_state("networkidle")
-    out = {"ms": ms, **_bytes(reqs, site, base)}
+    longest, total = page.evaluate("[Math.max(0, ...window.__longtasks), window.__longtasks.reduce((a, b) => a + b, 0)]")
+    out = {"ms": ms, "longest_main_thread_task_ms": longest, "main_thread_long_tasks_ms": total,
+           **_bytes(reqs, site, base)}
     b.close()
     return out
 
@@ -146,8 +154,9 @@ def main(argv=None) -> int:
         record["chromium"] = _launch(p).version
         colds = [cold(p, base, site) for _ in range(args.samples)]
         record["cold"] = {"median_ms": statistics.median(c["ms"] for c in colds),
-                          "samples_ms": [round(c["ms"]) for c in colds], **{k: colds[0][k] for k in
-                                                                            ("requests", "bytes", "gzip_bytes_estimate")}}
+                          "samples_ms": [round(c["ms"]) for c in colds],
+                          "longest_main_thread_task_ms": max(c["longest_main_thread_task_ms"] for c in colds),
+                          **{k: colds[0][k] for k in ("requests", "bytes", "gzip_bytes_estimate")}}
         b = _launch(p)
         page = b.new_page()
         page.goto(base + COLD_URL)
@@ -174,6 +183,7 @@ def _markdown(r: dict) -> str:
              f"{r['when']}", "", "| measure | value |", "|---|---|",
              f"| cold navigation to first live result (fresh browser, median of {len(c['samples_ms'])}) | "
              f"{c['median_ms'] / 1e3:.2f} s (samples {', '.join(f'{s / 1e3:.1f}' for s in c['samples_ms'])} s) |",
+             f"| longest main-thread task during any cold load | {c['longest_main_thread_task_ms']:.0f} ms |",
              f"| bytes, cold calculators page incl. Python | {_mb(c['bytes'])} in {c['requests']} requests "
              f"(gzip would make it {_mb(c['gzip_bytes_estimate'])}) |",
              f"| recompute, input to new result in the page (median of {rc['samples']}) | {rc['dom_ms']:.1f} ms "

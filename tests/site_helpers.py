@@ -190,7 +190,7 @@ class SiteServer:
     sitemap.xml is rebased onto this port: Material's instant navigation only follows sitemap URLs of the same
     port, and the site was built for COOKBOOK_SITE_URL (default http://127.0.0.1:8000/)."""
 
-    def __init__(self, site: pathlib.Path, port: int = 0):
+    def __init__(self, site: pathlib.Path, port: int = 0, tamper_wheels: bool = False):
         import functools
         import http.server
         import threading
@@ -210,6 +210,14 @@ class SiteServer:
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
+                    return
+                if tamper_wheels and self.path.endswith(".whl"):  # one byte changed: the lock's sha256 must fail
+                    body = bytearray((site / self.path.lstrip("/")).read_bytes())
+                    body[-1] ^= 1
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(bytes(body))
                     return
                 super().do_GET()
 

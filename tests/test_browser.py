@@ -238,6 +238,40 @@ def test_without_javascript_the_build_time_result_shows(browser, base_url):
     ctx.close()
 
 
+def test_a_wheel_that_fails_its_hash_is_refused(browser):
+    """Served with one byte of each wheel changed, the browser refuses it (SRI from the lock's sha256): the
+    calculators say live results are unavailable and keep their build-time results."""
+    server = SiteServer(ensure_site(), tamper_wheels=True)
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    console = []
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(f"{server.url}/calculators/?calc-params.preset=gpt2")
+    page.wait_for_selector('#calc-params[data-engine="failed"]', timeout=BOOT_MS)
+    assert "unavailable" in page.text_content("#calc-params .cookbook-calc__engine")
+    assert page.get_attribute("#calc-params .cookbook-calc__output", "data-source") == "build"
+    assert "Failed to fetch" in console, console
+    # control: the same (changed) wheel downloads fine without the integrity check, so the hash refused it
+    lock = json.loads((ensure_site() / "pyodide" / "pyodide-lock.json").read_text())
+    url = f"{server.url}/pyodide/{lock['packages']['cookbook']['file_name']}"
+    assert page.evaluate("u => fetch(u).then(r => r.arrayBuffer()).then(b => b.byteLength)", url) > 1000
+    ctx.close()
+    server.close()
+
+
+def test_search_works_offline(browser, base_url):
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    watch = Watch(page, base_url)
+    page.goto(f"{base_url}/")
+    page.click("input.md-search__input")
+    page.keyboard.type("calculator")  # Material's search ignores fill()
+    page.wait_for_selector(".md-search-result__item", timeout=20_000)
+    assert page.locator(".md-search-result__item").count() >= 1
+    watch.check()
+    ctx.close()
+
+
 @pytest.mark.parametrize("mode", ["light", "dark", "mobile"])
 def test_screenshots(browser, base_url, mode):
     """Kept as artifacts (artifacts/site/*.png) for people to look at; asserts only that the layout holds."""
