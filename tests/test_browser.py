@@ -172,6 +172,23 @@ def test_keyboard_only_changes_a_preset(calc_page):
         assert _same_as_cli(page, "calc-params", "params", {"preset": preset}, out)
 
 
+def test_pasted_config_json_gives_the_cli_numbers(calc_page):
+    """A Hugging Face config.json pasted into the box: the CLI reads the same file with --hf-config."""
+    from cookbook.presets import PRESETS
+    page, _ = calc_page
+    config = json.dumps(PRESETS["gpt2"]["config"], indent=2)
+    inputs = {"hf_config": config, "num_layers": "5"}
+    _fill(page, "calc-params", inputs)
+    rc, out = cli("params", inputs)
+    assert rc == 0, out
+    assert _same_as_cli(page, "calc-params", "params", inputs, out)
+    _fill(page, "calc-params", {"hf_config": "{not json"})
+    assert page.get_attribute("#calc-params", "data-state") == "invalid"
+    message = page.text_content("#calc-params .cookbook-calc__error")
+    assert message.startswith("Input error: --hf-config ") and "Traceback" not in message
+    _fill(page, "calc-params", changed_inputs("params"))
+
+
 def test_shared_url_restores_every_calculator(browser, base_url, calc_page):
     """The address after the edits above holds every calculator's inputs; a fresh tab restores and recomputes."""
     assert set(SHARED) == set(NAMES), "the edit tests must run first"

@@ -176,3 +176,13 @@ def test_every_control_has_a_label(page):
     assert ids and [i for i in ids if i not in labelled] == []
     assert len(ids) == len(set(ids)), "duplicate element ids on one page"
     assert text.count('role="status" aria-live="polite"') == text.count('class="cookbook-calc"')
+
+
+@pytest.mark.parametrize("page,block", BLOCKS, ids=[f"{p.parent.name}-{b['id']}" for p, b in BLOCKS])
+def test_form_offers_exactly_the_cli_inputs(page, block):
+    """The form is generated from the same field descriptions as the CLI's flags: the same names (grouped)."""
+    text = page.read_text(encoding="utf-8")
+    start = text.index(f'<div class="cookbook-calc" id="{block["id"]}"')
+    form = text[start:text.index("</form>", start)]
+    names = re.findall(r'<(?:input|select|textarea) [^>]*name="([^"]+)"', form)
+    assert sorted(names) == sorted(f.name for f in calculators.get(block["calc"]).all_fields())
