@@ -76,6 +76,22 @@ def on_page_content(html_text: str, page, config, files):
     return _MARKUP.sub(lambda m: _expand(m, used, page.file.src_uri), html_text)
 
 
+# mkdocs-jupyter's template imports mermaid from cdnjs when a notebook has a mermaid diagram; the site fetches
+# nothing from outside, so the loader is removed, and a notebook with a diagram fails the build
+_MERMAID_LOADER = re.compile(r'<script type="module">\s*document\.addEventListener\("DOMContentLoaded", async '
+                             r'\(\) => \{\s*const diagrams = document\.querySelectorAll\("\.jp-Mermaid.*?</script>',
+                             re.S)
+
+
+def on_post_page(output: str, page, config):
+    if "jp-Mermaid" not in output:
+        return output
+    if re.search(r'class="[^"]*jp-Mermaid', output):
+        raise PluginError(f"{page.file.src_uri}: a mermaid diagram in a notebook would load mermaid from a CDN; "
+                          "draw it as an image instead")
+    return _MERMAID_LOADER.sub("", output)
+
+
 def on_post_build(config):
     try:
         stage_pyodide.stage(config["site_dir"])
