@@ -266,6 +266,8 @@ def test_a_wheel_that_fails_its_hash_is_refused(browser):
     page.goto(f"{server.url}/calculators/?calc-params.preset=gpt2")
     page.wait_for_selector('#calc-params[data-engine="failed"]', timeout=BOOT_MS)
     assert "unavailable" in page.text_content("#calc-params .cookbook-calc__engine")
+    page.wait_for_function("() => document.querySelector('#calc-params .cookbook-calc__status').textContent"
+                           ".includes('unavailable')", timeout=10_000)  # announced to screen readers too
     assert page.get_attribute("#calc-params .cookbook-calc__output", "data-source") == "build"
     assert "Failed to fetch" in console, console
     # control: the same (changed) wheel downloads fine without the integrity check, so the hash refused it

@@ -34,6 +34,9 @@ function startWorker() {
   worker.onerror = (e) => {
     engine = "failed";
     engineError = e.message || "the calculator worker could not start";
+    readyWaiters.splice(0).forEach((f) => f());
+    pending.forEach((cb) => cb({ ok: false, html: "", status: engineError, failed: true }));
+    pending.clear();
     document.querySelectorAll(".cookbook-calc").forEach((b) => markEngine(b));
   };
 }
@@ -127,6 +130,8 @@ async function recompute(block, { updateURL }) {
   block.dataset.ticketDone = String(ticket); // the latest request has been answered (tests and benchmarks wait on it)
   if (res.failed) {
     block.dataset.state = "error";
+    block.querySelector(".cookbook-calc__status").textContent =
+      `Live results unavailable (${res.status}); the result shown was computed when the site was built.`;
     return;
   }
   const out = block.querySelector(".cookbook-calc__output");
