@@ -250,7 +250,8 @@ CALCULATORS = (
     Calculator(name="inference", title="Serving memory per GPU",
                fields=SERVE_FIELDS + (LAYOUT_FIELDS[0],) + HW_FIELDS, compute=compute_inference,
                rows=rows_inference, legend="memory in " + LEGEND_BYTES,
-               extra={"example": {"preset": "llama-3-8b", "batch": 8, "context": 8192, "gpu": "H100-SXM"}},
+               extra={"example": {"preset": "llama-3-8b", "batch": 8, "context": 8192, "gpu": "H100-SXM"},
+                      "chart": ("weights", "kv_cache", "activations", "framework_overhead")},  # parts of total
                help="Serving memory per GPU: weights (16-bit or quantized), exact KV cache, activations."),
     Calculator(name="fit", title="What fits", compute=compute_fit, rows=rows_fit, legend="memory in " + LEGEND_BYTES,
                extra={"example": {"preset": "llama-3-8b", "gpu": "H100-SXM", "dp": "8", "zero": "3"}},  # site default
