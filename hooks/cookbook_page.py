@@ -135,8 +135,15 @@ def cli_command(name: str, inputs: dict) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
-def chart_parts(result: dict) -> tuple[str, dict] | None:
-    """The breakdown a stacked bar shows: the first of ``per_gpu``/``breakdown`` whose parts are >= 0 numbers."""
+def chart_parts(result: dict, keys=None) -> tuple[str, dict] | None:
+    """The breakdown a stacked bar shows: the top-level ``keys`` a calculator names in ``extra["chart"]``, else
+    the first of ``per_gpu``/``breakdown`` whose parts are all numbers >= 0; None if fewer than two are > 0."""
+    if keys:
+        parts = {k: result.get(k) for k in keys}
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in parts.values()):
+            nonzero = {k: v for k, v in parts.items() if v > 0}
+            return ("total", nonzero) if len(nonzero) >= 2 else None
+        return None
     for key in _CHART_KEYS:
         d = result.get(key)
         if not isinstance(d, dict):
@@ -149,8 +156,8 @@ def chart_parts(result: dict) -> tuple[str, dict] | None:
     return None
 
 
-def _chart(title: str, result: dict) -> str:
-    found = chart_parts(result)
+def _chart(title: str, result: dict, keys=None) -> str:
+    found = chart_parts(result, keys)
     if not found:
         return ""
     key, parts = found
@@ -206,7 +213,7 @@ def result_html(name: str, inputs: dict) -> tuple[bool, str, str, dict | None]:
     out = [_table(calc.title, rows)]
     if calc.legend:
         out.append(f'<p class="cookbook-calc__legend">Units and conventions: {_e(calc.legend)}</p>')
-    out.append(_chart(calc.title, result))
+    out.append(_chart(calc.title, result, calc.extra.get("chart")))
     out.append(f'<details class="cookbook-calc__json"><summary>JSON, as printed by <code>{_e(cmd)} --json</code>'
                f'</summary><pre><code>{_e(json.dumps(result, indent=2))}</code></pre></details>')
     return True, "".join(out), _status(calc.title, rows), result
