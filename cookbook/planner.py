@@ -18,7 +18,6 @@ until ``top`` layouts fit (``exhaustive=True``: for every candidate). Pipeline d
 
 from __future__ import annotations
 
-import time as _time
 
 from cookbook.efficiency import Efficiency, efficiency_for
 from cookbook.errors import CookbookError
@@ -102,8 +101,8 @@ def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch:
          precision: str = "bf16-mixed", optimizer: str = "adamw", capacity: int | None = None, top: int = 5,
          efficiency: Efficiency | None = None, overlap: dict | None = None, attention: str = "causal",
          max_cp: int = 8, exhaustive: bool = False, overhead: int = 1 << 30) -> dict:
-    """Rank memory-feasible layouts by predicted step time. Returns {"best": [...], "counts", "seconds",
-    "layouts_per_second", "capacity", "conventions"}; each entry has layout, recompute, step time breakdown,
+    """Rank memory-feasible layouts by predicted step time. Returns {"best": [...], "counts", "capacity",
+    "conventions"} (deterministic: speed is measured by scripts/bench_planner.py, not returned); each entry has layout, recompute, step time breakdown,
     memory per GPU and an explanation."""
     for name, v in (("gpus_per_node", gpus_per_node), ("nodes", nodes), ("global_batch", global_batch),
                     ("seq", seq), ("top", top)):
@@ -111,7 +110,6 @@ def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch:
             raise CookbookError(f"{name} must be an integer >= 1, got {v!r}")
     if precision not in PRECISIONS:
         raise CookbookError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
-    t0 = _time.perf_counter()
     cap = capacity if capacity is not None else gpu.hbm_bytes
     eff = efficiency or efficiency_for(gpu)
     problem = TrainingProblem.build(m, seq, attention)
@@ -138,13 +136,11 @@ def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch:
             best.append(_entry(lay, rec, r, mem, cap))
     n_fit = len(best)
     best = best[:top]
-    seconds = _time.perf_counter() - t0
     for i, e in enumerate(best):
         e["explanation"] = explain(e, best[0] if i else None)
-    return {"best": best, "capacity": cap, "gpus": gpus_per_node * nodes, "seconds": seconds,
+    return {"best": best, "capacity": cap, "gpus": gpus_per_node * nodes,
             "counts": {"candidates": n_cand, "pruned_by_bound": n_pruned, "timed": len(timed),
                        "memory_checked": n_mem, "fit_among_checked": n_fit},
-            "layouts_per_second": n_cand / seconds if seconds > 0 else None,
             "efficiency": eff.as_dict(),
             "conventions": {"ranking": "predicted step time (cookbook.train_time), fastest first",
                             "memory": "cookbook.memory.training_memory total per GPU (busiest stage) <= capacity",

@@ -185,7 +185,7 @@ def compute_plan(**inputs) -> dict:
 def rows_plan(r: dict) -> list:
     c = r["counts"]
     out = [("model", r["model"]), ("cluster", f"{r['gpus']} x {r['gpu']}, {binary_bytes(r['capacity'])} per GPU"),
-           ("searched", f"{c['candidates']:,} layouts in {seconds(r['seconds'])} "
+           ("searched", f"{c['candidates']:,} layouts "
                         f"({c['pruned_by_bound']:,} pruned by a memory lower bound, "
                         f"{c['memory_checked']} checked exactly)")]
     for i, e in enumerate(r["best"], 1):
