@@ -12,6 +12,7 @@ import sys
 
 from cookbook import calculators
 from cookbook.errors import CookbookError
+from cookbook.hf import read_hf_config
 
 __all__ = ["main"]
 
@@ -65,18 +66,6 @@ def _presets(as_json: bool) -> int:
     return 0
 
 
-def _read_hf(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise CookbookError(f"--hf-config: no such file {path!r}; give the path of a config.json") from None
-    except json.JSONDecodeError as e:
-        raise CookbookError(f"--hf-config: {path!r} is not valid JSON (line {e.lineno}: {e.msg})") from None
-    except OSError as e:
-        raise CookbookError(f"--hf-config: cannot read {path!r} ({e.strerror})") from None
-
-
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
@@ -90,7 +79,7 @@ def main(argv=None) -> int:
         if cmd == "presets":
             return _presets(as_json)
         if args.get("hf_config"):
-            args["hf_config"] = _read_hf(args["hf_config"])
+            args["hf_config"] = read_hf_config(args["hf_config"])
         inputs = {k: v for k, v in args.items() if v is not None}
         result = calculators.run(cmd, inputs)
     except CookbookError as e:

@@ -12,7 +12,7 @@ import json
 from cookbook.errors import CookbookError
 from cookbook.model import MLAConfig, ModelConfig, MoEConfig
 
-__all__ = ["from_hf_config", "load_hf_config", "SUPPORTED_MODEL_TYPES"]
+__all__ = ["from_hf_config", "load_hf_config", "read_hf_config", "SUPPORTED_MODEL_TYPES"]
 
 
 class _Cfg:
@@ -436,15 +436,19 @@ def from_hf_config(config: dict, name: str | None = None) -> ModelConfig:
     return ModelConfig(name=name or config.get("_name_or_path") or mt, **kw)
 
 
-def load_hf_config(path: str) -> ModelConfig:
-    """Read a ``config.json`` file and build its ModelConfig."""
+def read_hf_config(path: str) -> dict:
+    """Parse a ``config.json`` file; a missing or malformed file is a CookbookError naming it."""
     try:
         with open(path, encoding="utf-8") as f:
-            raw = json.load(f)
+            return json.load(f)
     except FileNotFoundError:
         raise CookbookError(f"--hf-config: no such file {path!r}; give the path of a config.json") from None
     except json.JSONDecodeError as e:
         raise CookbookError(f"--hf-config: {path!r} is not valid JSON (line {e.lineno}: {e.msg})") from None
-    except OSError as e:
-        raise CookbookError(f"--hf-config: cannot read {path!r} ({e.strerror})") from None
-    return from_hf_config(raw)
+    except (OSError, UnicodeDecodeError) as e:
+        raise CookbookError(f"--hf-config: cannot read {path!r} ({getattr(e, 'strerror', None) or e})") from None
+
+
+def load_hf_config(path: str) -> ModelConfig:
+    """Read a ``config.json`` file and build its ModelConfig."""
+    return from_hf_config(read_hf_config(path))
