@@ -31,7 +31,7 @@ from fractions import Fraction
 from cookbook.errors import CookbookError
 from cookbook.model import ModelConfig
 
-__all__ = ["ForwardFlops", "TrainingFlops", "InferenceFlops", "forward_flops", "decode_flops", "training_flops",
+__all__ = ["ForwardFlops", "TrainingFlops", "InferenceFlops", "forward_flops", "attention_core_flops", "decode_flops", "training_flops",
            "inference_flops", "recompute_flops", "rule_of_thumb_flops", "utilization", "training_time",
            "chinchilla_rule", "chinchilla_fit", "chinchilla_loss", "CHINCHILLA_FIT", "attention_pairs",
            "decode_keys", "matmul_params_per_token", "ATTENTION", "RECOMPUTE", "MLA_DECODE", "BREAKDOWN_KEYS",
@@ -156,10 +156,15 @@ def _layer_forward(m: ModelConfig, i: int, tokens: int, keys_per_head: int, batc
     elif m.mla is not None and mla_decode == "absorb":
         # W_UK folded into the query, W_UV applied after: same per-token matmuls, attention in latent space
         d_qk, d_v = m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, m.mla.kv_lora_rank
-    pairs = batch * m.num_heads * keys_per_head
-    part["attention_scores"] = 2 * pairs * d_qk
-    part["attention_values"] = 2 * pairs * d_v
+    part["attention_scores"], part["attention_values"] = attention_core_flops(
+        batch * m.num_heads * keys_per_head, d_qk, d_v)
     return part
+
+
+def attention_core_flops(pairs: int, d_qk: int, d_v: int) -> tuple[int, int]:
+    """Forward FLOPs of the attention core for ``pairs`` (query, key) pairs summed over sequences and heads:
+    scores QK^T (2 * pairs * d_qk) and probabilities times V (2 * pairs * d_v). FLOPs, not MACs."""
+    return 2 * pairs * d_qk, 2 * pairs * d_v
 
 
 def _assemble(m: ModelConfig, layer_parts, tokens: int, logit_tokens: int) -> ForwardFlops:

@@ -39,6 +39,7 @@ from cookbook.kv_cache import kv_cache_bytes, kv_heads_per_gpu
 from cookbook.layout import ParallelLayout
 from cookbook.memory import activation_bytes_per_gpu, matrix_shapes
 from cookbook.model import ModelConfig
+from cookbook.roofline import bound, roofline_time
 
 __all__ = ["KV_READS", "touched_experts", "prefill_time", "decode_step_time", "decode_time", "request_time",
            "batch_sweep", "crossover_batch", "COLUMN_PARALLEL"]
@@ -114,9 +115,9 @@ def touched_experts(num_experts: int, top_k: int, tokens: int) -> float:
 
 
 def _op(flops: float, nbytes: float, s: _Setup) -> dict:
-    tc, tm = flops / s.peak, nbytes / s.bw
-    return {"flops": flops, "bytes": nbytes, "seconds": max(tc, tm), "compute_seconds": tc, "memory_seconds": tm,
-            "bound": "compute" if tc >= tm else "memory"}
+    return {"flops": flops, "bytes": nbytes, "seconds": roofline_time(flops, nbytes, s.peak, s.bw),
+            "compute_seconds": flops / s.peak, "memory_seconds": nbytes / s.bw,
+            "bound": bound(flops, nbytes, s.peak, s.bw)}
 
 
 def _matmul_ops(s: _Setup, tokens: int, logit_tokens: int) -> dict:

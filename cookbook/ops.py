@@ -20,7 +20,7 @@ FLOPs, not MACs: one multiply-add is 2 FLOPs. Exact Python integers.
 from __future__ import annotations
 
 from cookbook.errors import CookbookError
-from cookbook.flops import attention_pairs
+from cookbook.flops import attention_core_flops, attention_pairs
 
 __all__ = ["attention_flops", "ATTENTION_CONVENTIONS", "ATTENTION_PASSES", "stream_bytes", "STREAM_KERNELS"]
 
@@ -50,7 +50,7 @@ def attention_flops(batch: int, heads: int, seq: int, d_qk: int, d_v: int | None
         bwd = fwd * 5 // 2
     else:
         pairs = batch * heads * attention_pairs(seq, None, "causal" if causal else "full")
-        fwd = 2 * pairs * (d_qk + d_v)
+        fwd = sum(attention_core_flops(pairs, d_qk, d_v))
         bwd = 2 * fwd if convention == "model" else 2 * pairs * (3 * d_qk + 2 * d_v)
     return {"fwd": fwd, "bwd": bwd, "fwd_bwd": fwd + bwd}[pass_]
 
