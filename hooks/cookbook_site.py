@@ -12,6 +12,7 @@ After the build, scripts/stage_pyodide.py copies the pinned Pyodide runtime, the
 
 from __future__ import annotations
 
+import html
 import html.parser
 import json
 import pathlib
@@ -64,9 +65,29 @@ def _expand(match: re.Match, used: set, where: str) -> str:
         inputs = json.loads(attrs.get("data-inputs") or "{}")
         if not isinstance(inputs, dict):
             raise CookbookError("data-inputs must be a JSON object")
-        return cookbook_page.calc_block(name, inputs, _unique(attrs.get("id") or f"calc-{name}", used))
+        # data-lenient (only from <div class="cookbook-calc-all">): a calculator's own defaults may be incomplete;
+        # show the message instead of failing the build
+        return cookbook_page.calc_block(name, inputs, _unique(attrs.get("id") or f"calc-{name}", used),
+                                        strict=attrs.get("data-lenient") != "true")
     except (CookbookError, json.JSONDecodeError) as e:
         raise PluginError(f"{where}: calculator markup {match.group(0)!r}: {e}") from None
+
+
+_ALL = re.compile(r"""^<div\s+class=(["'])cookbook-calc-all\1\s*>\s*</div>\s*$""", re.M)
+
+
+def _all_markdown(_match) -> str:
+    """Every calculator under its own heading (so the page's table of contents lists them), with its defaults."""
+    parts = []
+    for name, calc in calculators.calculators().items():
+        inputs = html.escape(json.dumps(cookbook_page.default_inputs(name)), quote=True)
+        parts.append(f"## {calc.title}\n\n<div class=\"cookbook-calc\" data-calc=\"{name}\" "
+                     f"data-inputs=\"{inputs}\" data-lenient=\"true\"></div>\n")
+    return "\n".join(parts)
+
+
+def on_page_markdown(markdown: str, page, config, files):
+    return _ALL.sub(_all_markdown, markdown) if "cookbook-calc-all" in markdown else markdown
 
 
 def on_page_content(html_text: str, page, config, files):
