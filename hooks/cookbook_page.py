@@ -56,7 +56,8 @@ def _control(f: dict, fid: str, value: str) -> str:
         opts = [str(c) for c in f["choices"]] if kind == "choice" else ["true", "false"]
         labels = opts if kind == "choice" else ["yes", "no"]
         blank = "— none: use the fields below —" if f["name"] == "preset" else (
-            f"default ({_value_text(f['default'])})" if f["default"] is not None else "not set (model's value)")
+            f"default ({_value_text(f['default'])})" if f["default"] is not None else
+            "not set (the model's value)" if f["group"] == "model" else "not set")
         items = [f'<option value=""{" selected" if value == "" else ""}>{_e(blank)}</option>']
         items += [f'<option value="{_e(o)}"{" selected" if o == value else ""}>{_e(t)}</option>'
                   for o, t in zip(opts, labels)]
@@ -193,6 +194,10 @@ def _table(title: str, rows) -> str:
 
 
 def _status(title: str, rows) -> str:
+    """One line for screen readers: the first "total…" row, else the first row with a number."""
+    for label, value in rows:
+        if label.strip().lower().startswith("total"):
+            return f"{title} updated: {label.strip()} {value}"
     for label, value in rows:
         if any(ch.isdigit() for ch in str(value)) and label.strip() != "model":
             return f"{title} updated: {label.strip()} {value}"
