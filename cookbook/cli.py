@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from cookbook import calculators
@@ -67,7 +68,17 @@ def _presets(as_json: bool) -> int:
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+    """Run the CLI; returns the exit code (0 ok, 2 bad input). A closed pipe (``cookbook ... | head``) is not
+    an error."""
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # keep the interpreter's final flush quiet
+        return 0
+
+
+def _main(argv: list) -> int:
     try:
         parser = build_parser()
         if not argv or argv[0] in ("-h", "--help"):

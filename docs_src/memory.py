@@ -10,7 +10,7 @@ from cookbook.memory import CATEGORIES, PRECISIONS, state_bytes_per_param, train
 from cookbook.params import count_params
 from cookbook.presets import get_preset
 
-from docs_src._fmt import gib, n, pct, table
+from docs_src._fmt import gib, pct, table
 
 
 def bytes_per_param_table(optimizers=("adamw", "adam8bit", "sgd_momentum", "sgd")) -> str:

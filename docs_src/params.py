@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cookbook.params import attention_params, count_params, mlp_params, norm_params
-from cookbook.presets import get_preset, preset_names
+from cookbook.presets import get_preset
 
 from docs_src._fmt import n, pct, si, table
 

@@ -231,12 +231,3 @@ class SiteServer:
         self.httpd.server_close()
 
 
-def volatile_keys(name: str, inputs: dict) -> set:
-    """Top-level result keys that differ between two runs of the same inputs: wall-clock measurements (the
-    planner reports its own search time), which no two runs, CPython or Pyodide, can reproduce."""
-    a, b = (json.loads(json.dumps(calculators.run(name, inputs))) for _ in range(2))
-    return {k for k in a if a.get(k) != b.get(k)}
-
-
-def without(d: dict, keys: set) -> dict:
-    return {k: v for k, v in d.items() if k not in keys}

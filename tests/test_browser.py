@@ -14,7 +14,7 @@ import urllib.parse
 import pytest
 
 from site_helpers import (ROOT, SiteServer, bad_inputs, calculator_pages, changed_inputs, cli, differences,  # noqa: I001
-                          ensure_site, volatile_keys, without)
+                          ensure_site)
 from cookbook import calculators
 
 pytestmark = pytest.mark.browser
@@ -112,10 +112,9 @@ def _live_rows(page, block_id: str):
 
 
 def _same_as_cli(page, block_id, name, inputs, cli_stdout) -> bool:
-    """The page's JSON is the CLI's (wall-clock keys aside), and its table is rows() of that JSON."""
+    """The page's JSON is the CLI's, and its table is rows() of that JSON."""
     got, want = _live_json(page, block_id), json.loads(cli_stdout)
-    skip = volatile_keys(name, inputs)
-    assert differences(without(got, skip), without(want, skip)) == []
+    assert differences(got, want) == []
     assert _live_rows(page, block_id) == [(k.strip(), v) for k, v in calculators.rows(name, got)]
     return True
 

@@ -120,3 +120,10 @@ def test_bad_json_file_and_unsupported_model_type(tmp_path):
     for path, message in ((bad, "is not valid JSON (line 1"), (t5, "unsupported model_type 't5'")):
         p = run("params", "--hf-config", str(path), "--json")
         assert p.returncode == 2 and p.stderr.count("\n") == 1 and message in p.stderr
+
+
+def test_closed_pipe_is_not_an_error():
+    """`cookbook presets | head -1`: the reader closes the pipe early; no traceback, exit 0."""
+    p = subprocess.run(f"{sys.executable} -m cookbook presets | head -1; exit ${{PIPESTATUS[0]}}", shell=True,
+                       executable="/bin/bash", capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0 and p.stderr == "" and p.stdout.count("\n") == 1

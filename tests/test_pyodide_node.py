@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from site_helpers import ROOT, differences, ensure_site, parity_cases, result_or_error, volatile_keys, without  # noqa: I001 (puts hooks/ on sys.path)
+from site_helpers import ROOT, differences, ensure_site, parity_cases, result_or_error  # noqa: I001 (puts hooks/ on sys.path)
 import cookbook_page
 from cookbook import calculators
 
@@ -53,9 +53,8 @@ def test_same_as_cpython(pyodide_run, i):
         assert got["live"]["ok"] is False and str(want) in got["live"]["status"]
     else:
         want = json.loads(json.dumps(want))
-        skip = volatile_keys(case["name"], case["inputs"])
-        assert differences(without(got["result"], skip), without(want, skip)) == []
-        if skip or got["result"] != want:  # timings, or last-bit float differences (site_helpers.differences)
+        assert differences(got["result"], want) == []
+        if got["result"] != want:  # last-bit float differences (site_helpers.differences)
             assert got["rows"] == [list(r) for r in calculators.rows(case["name"], got["result"])]
             return
         assert got["rows"] == [list(r) for r in calculators.rows(case["name"], want)]
