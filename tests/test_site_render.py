@@ -47,15 +47,24 @@ def test_bad_page_inputs_fail_the_build():
         cookbook_page.calc_block("params", {"num_layers": "abc"})
 
 
-@pytest.mark.parametrize("name", NAMES)
+# calculators whose results carry a chart (a per_gpu/breakdown dict of two or more positive numbers, or
+# extra["chart"]); the others (chinchilla, fit, time, plan) show tables only
+CHARTED = ("params", "flops", "memory", "inference")
+
+
+def test_charted_calculators_are_exactly_those_with_chart_parts():
+    for name in NAMES:
+        result = calculators.run(name, cookbook_page.default_inputs(name))
+        found = cookbook_page.chart_parts(result, calculators.get(name).extra.get("chart"))
+        assert (found is not None) == (name in CHARTED), name
+
+
+@pytest.mark.parametrize("name", CHARTED)
 def test_chart_parts_are_the_breakdown(name):
     """The stacked bar shows the result's per_gpu/breakdown parts (the non-zero ones), one segment each."""
     result = calculators.run(name, cookbook_page.default_inputs(name))
     chart_keys = calculators.get(name).extra.get("chart")
-    found = cookbook_page.chart_parts(result, chart_keys)
-    if found is None:
-        pytest.skip(f"{name}: no per_gpu/breakdown dict of two or more positive numbers, so no chart")
-    key, parts = found
+    key, parts = cookbook_page.chart_parts(result, chart_keys)
     source = {k: result[k] for k in chart_keys} if chart_keys else result[key]
     assert parts == {k: v for k, v in source.items() if v > 0}
     ok, html_text, _, _ = cookbook_page.result_html(name, cookbook_page.default_inputs(name))
