@@ -17,6 +17,8 @@ LEGEND_BYTES = "KiB, MiB, GiB, TiB = 2^10, 2^20, 2^30, 2^40 bytes"
 def si(x: float, unit: str = "", digits: int = 3) -> str:
     """``si(1.234e12, 'FLOP')`` -> ``'1.23 TFLOP'`` (3 significant digits)."""
     ax = abs(x)
+    if ax >= 1e21:  # past exa: scientific notation (5.76e+23 FLOP) reads better than 5.76e+05 EFLOP
+        return f"{x:.{digits}g} {unit}".rstrip()
     for scale, p in _SI:
         if ax >= scale:
             return f"{x / scale:.{digits}g} {p}{unit}".rstrip()
