@@ -24,6 +24,13 @@ GPT3 = "Brown et al. 2020, Table 2.1 n_params (nominal)"
 OPT = "Zhang et al. 2022, Table 1 (nominal)"
 QWEN25 = "Qwen2.5 model cards (Number of Parameters, truncated to the digits shown)"
 QWEN3 = "Qwen3 model cards (Number of Parameters, truncated)"
+# keras-team/keras-hub, keras_hub/src/models/<family>/<family>_presets.py, metadata "params" (exact parameter count of
+# the converted checkpoint; commit 71453d0). Only the rows whose conversion keeps the Hugging Face layout: its
+# llama3.2 rows count an untied lm_head, its gemma3 text rows drop the 64 image-token embedding rows, its opt rows
+# drop OPT's 2 offset position rows, and its qwen2.5 7b / 1.5b rows are other checkpoints (coder), so those are not
+# used. Qwen2.5-32B: its model card says 32.5B (31.0B non-embedding), which the card's own config.json does not give;
+# config.json, this exact count and ours agree on 32.76B (31.21B non-embedding): the card is off, not the preset.
+KERAS = "keras-hub presets metadata params (exact; commit 71453d0)"
 
 # (preset, quantity, published, relative tolerance, source)
 PUBLISHED = [
@@ -105,6 +112,31 @@ PUBLISHED = [
     ("falcon-180b", "total", 180e9, 0.01, "tiiuae/falcon-180B model card: 180B (nominal)"),
     ("llama-3.2-1b", "total", 1.23e9, 0.01, "Llama 3.2 model card: 1.23B"),
     ("llama-3.2-3b", "total", 3.21e9, 0.01, "Llama 3.2 model card: 3.21B"),
+    ("qwen2.5-3b", "total", 3_085_938_688, 0, KERAS),
+    ("qwen2.5-32b", "total", 32_763_876_352, 0, KERAS),
+    ("qwen2.5-72b", "total", 72_706_203_648, 0, KERAS),
+    ("qwen3-0.6b", "total", 596_049_920, 0, KERAS),
+    ("qwen3-1.7b", "total", 1_720_574_976, 0, KERAS),
+    ("qwen3-4b", "total", 4_022_468_096, 0, KERAS),
+    ("qwen3-8b", "total", 8_190_735_360, 0, KERAS),
+    ("qwen3-14b", "total", 14_768_307_200, 0, KERAS),
+    ("qwen3-32b", "total", 32_762_123_264, 0, KERAS),
+    ("qwen3-30b-a3b", "total", 30_532_122_624, 0, KERAS),
+    ("qwen3-235b-a22b", "total", 235_093_634_560, 0, KERAS),
+    ("phi-3-mini", "total", 3_821_079_552, 0, KERAS),
+    ("gemma-2b", "total", 2_506_172_416, 0, KERAS),
+    ("gemma-7b", "total", 8_537_680_896, 0, KERAS),
+    ("gemma-2-2b", "total", 2_614_341_888, 0, KERAS),
+    ("gemma-2-9b", "total", 9_241_705_984, 0, KERAS),
+    ("gemma-2-27b", "total", 27_227_128_320, 0, KERAS),
+    ("gemma-3-1b", "total", 999_885_952, 0, KERAS),
+    ("gpt2-medium", "total", 354_823_168, 0, KERAS),
+    ("gpt2-large", "total", 774_030_080, 0, KERAS),
+    ("gpt2-xl", "total", 1_557_611_200, 0, KERAS),
+    ("mistral-7b-v0.1", "total", 7_241_732_096, 0, KERAS),
+    ("mistral-7b-v0.3", "total", 7_248_023_552, 0, KERAS),
+    ("gpt-oss-20b", "total", 20_914_757_184, 0, KERAS),
+    ("gpt-oss-120b", "total", 116_829_156_672, 0, KERAS),
 ]
 
 
