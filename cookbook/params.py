@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cookbook.model import ModelConfig
+from cookbook.shapes import attention_matrices, layer_matrices, mlp_matrices, outer_matrices
 
 __all__ = ["ParamCount", "count_params", "norm_params", "mlp_params", "attention_params", "BREAKDOWN_KEYS"]
 
@@ -36,9 +37,7 @@ def norm_params(m: ModelConfig, size: int) -> int:
 
 def mlp_params(d: int, f: int, gated: bool, bias: bool) -> int:
     """One MLP D -> F -> D: two matrices, or three when gated (gate, up, down)."""
-    if gated:
-        return 3 * d * f + (2 * f + d if bias else 0)
-    return 2 * d * f + (f + d if bias else 0)
+    return sum(x.params for x in mlp_matrices(d, f, gated, bias))
 
 
 def _qk_norm_params(m: ModelConfig) -> int:
@@ -50,41 +49,25 @@ def _qk_norm_params(m: ModelConfig) -> int:
     return (m.num_heads + m.kv_heads) * m.head_size * per
 
 
+def _attention_vectors(m: ModelConfig) -> int:
+    """Attention parameters that are not projections: QK-norms, MLA's q_a/kv_a norms, attention sinks."""
+    sinks = m.num_heads if m.attention_sinks else 0
+    if m.mla is not None:
+        return m.mla.q_lora_rank + m.mla.kv_lora_rank + sinks
+    return _qk_norm_params(m) + sinks
+
+
 def attention_params(m: ModelConfig) -> int:
     """One attention block: projections, their biases, QK-norms, MLA norms and attention sinks."""
-    d, h = m.hidden_size, m.num_heads
-    if m.mla is not None:
-        a = m.mla
-        qk = a.qk_head_dim
-        if a.q_lora_rank:
-            q = d * a.q_lora_rank + (a.q_lora_rank if m.qkv_bias else 0) + a.q_lora_rank + a.q_lora_rank * h * qk
-        else:
-            q = d * h * qk
-        kv = d * (a.kv_lora_rank + a.qk_rope_head_dim) + (a.kv_lora_rank + a.qk_rope_head_dim if m.qkv_bias else 0)
-        kv += a.kv_lora_rank + a.kv_lora_rank * h * (a.qk_nope_head_dim + a.v_head_dim)
-        o = h * a.v_head_dim * d + (d if m.out_bias else 0)
-        return q + kv + o + (h if m.attention_sinks else 0)
-    k, dh = m.kv_heads, m.head_size
-    qkv = d * (h + 2 * k) * dh + ((h + 2 * k) * dh if m.qkv_bias else 0)
-    o = h * dh * d + (d if m.out_bias else 0)
-    return qkv + o + _qk_norm_params(m) + (h if m.attention_sinks else 0)
+    return sum(x.params for x in attention_matrices(m)) + _attention_vectors(m)
 
 
 def _layer_params(m: ModelConfig, i: int) -> dict[str, int]:
-    d = m.hidden_size
     out = dict.fromkeys(LAYER_KEYS, 0)
-    out["attention"] = attention_params(m)
-    out["layer_norms"] = m.layer_norms * norm_params(m, d)
-    if m.is_moe_layer(i):
-        e = m.moe
-        out["experts"] = e.num_experts * mlp_params(d, e.expert_ffn_size, m.gated_mlp, e.expert_bias)
-        out["router"] = d * e.num_experts + (e.num_experts if e.router_bias else 0)
-        if e.num_shared_experts:
-            out["shared_experts"] = e.num_shared_experts * mlp_params(d, e.shared_expert_ffn_size, m.gated_mlp,
-                                                                      m.mlp_bias)
-            out["shared_experts"] += d if e.shared_expert_gate else 0
-    else:
-        out["mlp"] = mlp_params(d, m.ffn, m.gated_mlp, m.mlp_bias)
+    for x in layer_matrices(m, i):
+        out[x.part] += x.params
+    out["attention"] += _attention_vectors(m)
+    out["layer_norms"] = m.layer_norms * norm_params(m, m.hidden_size)
     return out
 
 
@@ -127,26 +110,19 @@ def layer_groups(per_layer) -> list[dict]:
 
 def count_params(m: ModelConfig) -> ParamCount:
     """Exact parameter count of ``m`` with a breakdown whose parts sum to the total."""
-    d, e = m.hidden_size, m.embed_dim
     b = dict.fromkeys(BREAKDOWN_KEYS, 0)
-    b["embedding"] = m.vocab_rows * e
-    if m.position == "learned":
-        b["position_embedding"] = (m.max_position_embeddings + m.position_offset) * d
-    b["embedding_norm"] = norm_params(m, d) if m.embedding_norm else 0
-    b["embedding_projection"] = 2 * d * e if e != d else 0
+    for x in outer_matrices(m):
+        b[x.part] += x.params
+    b["embedding_norm"] = norm_params(m, m.hidden_size) if m.embedding_norm else 0
     per_layer = tuple(_layer_params(m, i) for i in range(m.num_layers))
     for p in per_layer:
         for k in LAYER_KEYS:
             b[k] += p[k]
-    b["final_norm"] = norm_params(m, d) if m.final_norm else 0
-    lm_weight = 0 if m.tie_embeddings else m.vocab_rows * e
-    b["lm_head"] = lm_weight + (m.vocab_rows if m.lm_head_bias else 0)
+    b["final_norm"] = norm_params(m, m.hidden_size) if m.final_norm else 0
     total = sum(b.values())
-    inactive = 0
-    if m.moe is not None:
-        per_expert = mlp_params(d, m.moe.expert_ffn_size, m.gated_mlp, m.moe.expert_bias)
-        n_moe = sum(1 for i in range(m.num_layers) if m.is_moe_layer(i))
-        inactive = n_moe * (m.moe.num_experts - m.moe.top_k) * per_expert
+    inactive = sum((x.count - m.moe.top_k) * (x.weights + x.bias) for i in range(m.num_layers)
+                   for x in layer_matrices(m, i) if x.routed)
+    lm_weight = sum(x.weights * x.count for x in outer_matrices(m) if x.part == "lm_head" and not x.tied)
     non_embedding = total - b["embedding"] - b["position_embedding"] - lm_weight
     return ParamCount(total=total, active=total - inactive, non_embedding=non_embedding, breakdown=b,
                       per_layer=per_layer)
