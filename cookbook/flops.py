@@ -27,9 +27,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from cookbook.errors import CookbookError
 from cookbook.model import ModelConfig
+from cookbook.shapes import layer_matrices, outer_matrices
 
 __all__ = ["ForwardFlops", "TrainingFlops", "InferenceFlops", "forward_flops", "attention_core_flops", "decode_flops", "training_flops",
            "inference_flops", "recompute_flops", "rule_of_thumb_flops", "utilization", "training_time",
@@ -92,41 +94,36 @@ def decode_keys(c_first: int, c_last: int, window: int | None, attention: str) -
 
 
 # ---- per-token matmul weights -----------------------------------------------------------------------------
-def _mlp_matrices(m: ModelConfig) -> int:
-    return 3 if m.gated_mlp else 2
+@lru_cache(maxsize=256)
+def _per_token(m: ModelConfig, moe: bool) -> tuple[tuple[str, int], ...]:
+    """(part, weight elements a token multiplies) of a dense or an MoE layer, from cookbook.shapes."""
+    out = dict.fromkeys(LAYER_KEYS, 0)
+    for x in layer_matrices(m, _first_layer(m, moe)):
+        out[x.flops_part] += (m.moe.top_k if x.routed else x.count) * x.weights
+    return tuple(out.items())
+
+
+def _first_layer(m: ModelConfig, moe: bool) -> int:
+    return next(i for i in range(m.num_layers) if m.is_moe_layer(i) == moe)
 
 
 def matmul_params_per_token(m: ModelConfig, i: int) -> dict[str, int]:
     """Weight elements each token multiplies in layer ``i``, by part (2x this is its forward FLOPs)."""
-    d, h = m.hidden_size, m.num_heads
-    out = dict.fromkeys(LAYER_KEYS, 0)
-    if m.mla is not None:  # down: q_a (when q_lora_rank) and kv_a; up: q_b (or q_proj) and kv_b
-        a = m.mla
-        q = a.q_lora_rank
-        out["mla_down"] = (d * q if q else 0) + d * (a.kv_lora_rank + a.qk_rope_head_dim)
-        out["mla_up"] = (q if q else d) * h * a.qk_head_dim + a.kv_lora_rank * h * (a.qk_nope_head_dim + a.v_head_dim)
-    else:
-        out["qkv"] = d * (h + 2 * m.kv_heads) * m.head_size
-    out["attention_output"] = h * m.v_head_size * d
-    n = _mlp_matrices(m)
-    if m.is_moe_layer(i):
-        e = m.moe
-        out["experts"] = e.top_k * n * d * e.expert_ffn_size
-        out["router"] = d * e.num_experts
-        out["shared_experts"] = e.num_shared_experts * n * d * e.shared_expert_ffn_size
-        out["shared_experts"] += d if e.shared_expert_gate else 0
-    else:
-        out["mlp"] = n * d * m.ffn
-    return out
+    return dict(_per_token(m, m.is_moe_layer(i)))
+
+
+def _outer_weights(m: ModelConfig, part: str) -> int:
+    """Weight elements a token multiplies in ``part`` outside the layers (a tied lm_head is still multiplied)."""
+    return sum(x.weights * x.count for x in outer_matrices(m) if x.flops_part == part)
 
 
 def _lm_head_params(m: ModelConfig) -> int:
-    return m.embed_dim * m.vocab_rows
+    return _outer_weights(m, "lm_head")
 
 
 def _embedding_projection_params(m: ModelConfig) -> int:
     """OPT-350m's project_in (E -> D) and project_out (D -> E), both applied to every token."""
-    return 2 * m.hidden_size * m.embed_dim if m.embed_dim != m.hidden_size else 0
+    return _outer_weights(m, "embedding_projection")
 
 
 # ---- forward ----------------------------------------------------------------------------------------------
