@@ -19,7 +19,11 @@ BLOOM = "bigscience model cards (Hugging Face), exact parameter counts"
 GEMMA = "Gemma Team 2024, Table 2 (non-embedding parameters)"
 GEMMA2 = "Gemma 2 report (2024), Table 2 (non-embedding parameters)"
 GEMMA3 = "Gemma 3 report (2025), Table 1 (non-embedding parameters, millions)"
-HF = "Hugging Face safetensors total of the model's checkpoint (notes/calculators.md 9.1 where listed)"
+HF = ("Hugging Face safetensors total of the model's checkpoint (notes/calculators.md 9.1 where listed); for "
+      "Llama 2 the API's safetensors.total is 64 x layers higher (6,738,417,664 / 13,015,866,880 / "
+      "68,976,653,312): those checkpoints also store each layer's 64-element rotary inv_freq buffer, not a "
+      "parameter")
+HF_API = "Hugging Face API safetensors.total (exact), as recorded with its revision in public repositories"
 GPT3 = "Brown et al. 2020, Table 2.1 n_params (nominal)"
 OPT = "Zhang et al. 2022, Table 1 (nominal)"
 QWEN25 = "Qwen2.5 model cards (Number of Parameters, truncated to the digits shown)"
@@ -137,6 +141,10 @@ PUBLISHED = [
     ("mistral-7b-v0.3", "total", 7_248_023_552, 0, KERAS),
     ("gpt-oss-20b", "total", 20_914_757_184, 0, KERAS),
     ("gpt-oss-120b", "total", 116_829_156_672, 0, KERAS),
+    ("llama-3.1-8b", "total", 8_030_261_248, 0, HF_API),
+    ("llama-3.1-70b", "total", 70_553_706_496, 0, HF_API),
+    ("olmo-2-7b", "total", 7_298_617_344, 0, HF_API),
+    ("olmo-2-13b", "total", 13_716_198_400, 0, HF_API),
 ]
 
 
