@@ -37,6 +37,7 @@ from cookbook.errors import CookbookError
 from cookbook.layout import ParallelLayout
 from cookbook.model import ModelConfig
 from cookbook.params import count_params
+from cookbook.shapes import layer_matrices, outer_matrices
 
 __all__ = ["Precision", "PRECISIONS", "OPTIMIZERS", "CATEGORIES", "ACTIVATION_MODELS", "matrix_shapes",
            "optimizer_state_elements", "state_bytes_per_param", "activation_bytes_per_gpu", "training_memory"]
@@ -87,42 +88,12 @@ def _precision(name: str) -> Precision:
 
 def matrix_shapes(m: ModelConfig) -> list[tuple[str, int, int, int]]:
     """(name, rows, cols, how many) of every 2-D weight: embedding, lm_head and each layer's linears (experts as
-    one matrix each). Parameters not listed are vectors (norms, biases, sinks)."""
-    d, h, k = m.hidden_size, m.num_heads, m.kv_heads
-    out = [("embedding", m.vocab_rows, m.embed_dim, 1)]
-    if not m.tie_embeddings:
-        out.append(("lm_head", m.vocab_rows, m.embed_dim, 1))
-    if m.embed_dim != d:
-        out.append(("embedding_projection", d, m.embed_dim, 2))
-    if m.position == "learned":
-        out.append(("position_embedding", m.max_position_embeddings + m.position_offset, d, 1))
+    one matrix each), from cookbook.shapes. Parameters not listed are vectors (norms, biases, sinks); a tied
+    lm_head is the embedding, and Qwen2-MoE's 1 x D shared-expert gate counts as a vector."""
+    mats = [x for x in outer_matrices(m) if not x.tied]
     for i in range(m.num_layers):
-        out += _attention_matrices(m, d, h, k)
-        if m.is_moe_layer(i):
-            e = m.moe
-            out.append(("router", e.num_experts, d, 1))
-            out += _mlp_matrices(d, e.expert_ffn_size, m.gated_mlp, e.num_experts)
-            if e.num_shared_experts:
-                out += _mlp_matrices(d, e.shared_expert_ffn_size, m.gated_mlp, e.num_shared_experts)
-        else:
-            out += _mlp_matrices(d, m.ffn, m.gated_mlp, 1)
-    return out
-
-
-def _attention_matrices(m, d, h, k):
-    if m.mla is not None:
-        a = m.mla
-        q = ([("q_a", a.q_lora_rank, d, 1), ("q_b", h * a.qk_head_dim, a.q_lora_rank, 1)] if a.q_lora_rank
-             else [("q", h * a.qk_head_dim, d, 1)])
-        return q + [("kv_a", a.kv_lora_rank + a.qk_rope_head_dim, d, 1),
-                    ("kv_b", h * (a.qk_nope_head_dim + a.v_head_dim), a.kv_lora_rank, 1),
-                    ("o", d, h * a.v_head_dim, 1)]
-    dh, dv = m.head_size, m.v_head_size
-    return [("q", h * dh, d, 1), ("k", k * dh, d, 1), ("v", k * dv, d, 1), ("o", d, h * dv, 1)]
-
-
-def _mlp_matrices(d, f, gated, n):
-    return [("up", f, d, n), ("down", d, f, n)] + ([("gate", f, d, n)] if gated else [])
+        mats += layer_matrices(m, i)
+    return [(x.name, x.rows, x.cols, x.count) for x in mats if x.name != "shared_gate"]
 
 
 def optimizer_state_elements(m: ModelConfig, optimizer: str) -> int:
