@@ -129,11 +129,15 @@ _ROWS = (
     _row("H200-SXM", 989.5, 1979, 494.5, 67, 141, 4800, _H200, _NVLINK4, (50 * GB, _DGXH100),
          note=_SPARSE + "; compute as H100 SXM"),
     _row("B200", 2250, 4500, 1125, 75, 180, 8000, _HGX, _NVLINK5, (50 * GB, _DGXB200),
-         note="HGX B200 per-GPU share (8 GPUs: 1.44 TB HBM3e, 64 TB/s); " + _SPARSE),
+         note="HGX B200 per-GPU share of the 8-GPU totals (36 PFLOPS BF16, 600 TFLOPS FP32); memory from DGX B200 "
+              "(1,440 GB HBM3e, 64 TB/s); NVIDIA's Blackwell tech brief lists up to 7.7 TB/s per HGX B200 GPU; "
+              + _SPARSE),
     _row("GB200", 2500, 5000, 1250, 80, 186, 8000, _GB200, _NVLINK5, (50 * GB, _GB200),
          note="GB200 NVL72 totals / 72 (13.4 TB HBM3e, 576 TB/s, 130 TB/s NVLink); " + _SPARSE),
     _row("MI250X", 383, None, None, 95.7, 128, 3276.8, _MI250X, ("Infinity Fabric (8 links)", 400 * GB),
-         (25 * GB, _FRONTIER), note="one OAM = 2 GCDs; Frontier node: 4 MI250X, 4x200 Gb/s Slingshot"),
+         (25 * GB, _FRONTIER), note="one OAM = 2 GCDs; Frontier node: 4 MI250X, 4x200 Gb/s Slingshot; Infinity "
+                                    "Fabric 8 links x 100 GB/s bidirectional (ml-engineering counts the 7 peer links "
+                                    "of an 8-GPU node: 350 GB/s per direction)"),
     _row("MI300X", 1307.4, 2614.9, 653.7, 163.4, 192, 5300, _MI300X, ("Infinity Fabric (7 links)", 448 * GB),
          (50 * GB, _MI300X_NODE), note="dense (AMD prints sparsity separately); fp32 = matrix rate"),
     _row("MI325X", 1307.4, 2614.9, 653.7, 163.4, 256, 6000, _MI325X, ("Infinity Fabric (7 links)", 448 * GB),
