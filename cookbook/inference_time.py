@@ -4,7 +4,7 @@ Static batching (all ``batch`` requests start together, as TensorRT-LLM's gptSes
 of ``prompt`` tokens per request, then ``output - 1`` decode steps (the first output token comes from the
 prefill's logits). Per GPU of a tensor-parallel group of ``tp`` GPUs:
 
-- **operations**: every weight matrix of cookbook.memory.matrix_shapes (q, k, v, o, up, gate, down per layer;
+- **operations**: every weight matrix of cookbook.shapes (q, k, v, o, up, gate, down per layer;
   the lm_head) is one op: FLOPs 2*T*rows*cols/tp (T tokens in the step), bytes = its weights (read once per
   step, shared by the batch) + its input and output activations. ``attention`` (scores and values, all
   layers): FLOPs from cookbook.flops (causal), bytes = the KV cache read (cookbook.kv_cache) + Q and the output;
@@ -37,16 +37,16 @@ from cookbook.flops import decode_flops, forward_flops
 from cookbook.hardware import GPU
 from cookbook.kv_cache import kv_cache_bytes, kv_heads_per_gpu
 from cookbook.layout import ParallelLayout
-from cookbook.memory import activation_bytes_per_gpu, matrix_shapes
+from cookbook.memory import activation_bytes_per_gpu
 from cookbook.model import ModelConfig
 from cookbook.roofline import bound, roofline_time
+from cookbook.shapes import Matrix, layer_matrices, outer_matrices
 
 __all__ = ["KV_READS", "touched_experts", "prefill_time", "decode_step_time", "decode_time", "request_time",
            "batch_sweep", "crossover_batch", "COLUMN_PARALLEL"]
 
 KV_READS = ("shared", "per_query_head")
 COLUMN_PARALLEL = ("q", "k", "v", "up", "gate", "q_a", "q_b", "kv_a", "kv_b", "lm_head", "embedding")
-_LAYER_MATS = ("q", "k", "v", "o", "up", "gate", "down", "q_a", "q_b", "kv_a", "kv_b", "router")
 
 
 def _int(name, v, minimum=1):
@@ -54,28 +54,16 @@ def _int(name, v, minimum=1):
         raise CookbookError(f"{name} must be an integer >= {minimum}, got {v!r}")
 
 
-def _layers(shapes: list, m: ModelConfig) -> list[tuple]:
-    """cookbook.memory.matrix_shapes split per layer: [(layer, [(name, rows, cols, count, kind)])], kind "dense",
-    "experts" (the routed experts of an MoE layer, ``count`` = their number) or "shared"."""
-    out, cur, after_router = [], None, -1
-    n_mlp = 3 if m.gated_mlp else 2
-    for name, r, c, n in shapes:
-        if name in ("q", "q_a"):
-            cur = []
-            out.append(cur)
-            after_router = -1
-        if cur is None or name not in _LAYER_MATS + ("router",):
-            continue
-        if name == "router":
-            after_router = 0
-            cur.append((name, r, c, n, "dense"))
-            continue
-        if after_router >= 0 and name in ("up", "down", "gate"):
-            cur.append((name, r, c, n, "experts" if after_router < n_mlp else "shared"))
-            after_router += 1
-        else:
-            cur.append((name, r, c, n, "dense"))
-    return out
+def _kind(x: Matrix) -> str:
+    return "experts" if x.routed else "shared" if x.part == "shared_experts" else "dense"
+
+
+def _layers(m: ModelConfig) -> list[list[tuple]]:
+    """Each layer's weight matrices from cookbook.shapes as [(name, rows, cols, count, kind)], kind "dense",
+    "experts" (the routed experts of an MoE layer, ``count`` = their number) or "shared"; the 1 x D
+    shared-expert gate is not costed (as in cookbook.memory.matrix_shapes)."""
+    return [[(x.name, x.rows, x.cols, x.count, _kind(x)) for x in layer_matrices(m, i) if x.name != "shared_gate"]
+            for i in range(m.num_layers)]
 
 
 class _Setup:
@@ -97,14 +85,13 @@ class _Setup:
         self.w = bits(weight_dtype) / 8
         self.a = bits(dtype if dtype in ("bf16", "fp16", "fp32") else "bf16") / 8
         self.kv_dtype, self.gpus_per_node = kv_dtype, gpus_per_node
-        shapes = matrix_shapes(m)
         groups = {}  # identical layers are costed once and counted
-        for mats in _layers(shapes, m):
+        for mats in _layers(m):
             key = tuple(mats)
             groups[key] = groups.get(key, 0) + 1
         self.layer_groups = list(groups.items())
-        head = [x for x in shapes if x[0] == "lm_head"] or [x for x in shapes if x[0] == "embedding"]
-        self.lm_head = head[0][1:3]
+        head = next(x for x in outer_matrices(m) if x.name == "lm_head")  # tied or not: V x E
+        self.lm_head = (head.rows, head.cols)
 
 
 def touched_experts(num_experts: int, top_k: int, tokens: int) -> float:
