@@ -144,11 +144,11 @@ def _cases() -> tuple:
                         dict(kind="train", preset="llama-3.1-405b", gpu="H100-SXM", tp=tp, pp=pp, dp=dp, cp=cp,
                              micro_batch=1, num_microbatches=per_dp, v=2, recompute="none", sp=True, seq=seq,
                              metric="mfu", zero=1),
-                        "2 virtual stages, micro-batch 1, no recompute (not all stated); ZeRO-1 style sharding of optimizer "
-                        "states (the paper's FSDP also shards gradients and weights, but does not reshard "
-                        "the weights after the forward pass; weight sharding is not modelled); 126 layers split as evenly as possible over the chunks (the "
-                        "paper instead takes one layer from each of the first and last stages; the busiest stage "
-                        "holds 8 layers either way)"))
+                        "2 virtual stages, micro-batch 1, no recompute (not all stated); ZeRO-1 style sharding "
+                        "of optimizer states (the paper's FSDP also shards gradients and weights, but does not "
+                        "reshard the weights after the forward pass; weight sharding is not modelled); 126 layers "
+                        "split as evenly as possible over the chunks (the paper instead takes one layer from each "
+                        "of the first and last stages; the busiest stage holds 8 layers either way)"))
     for b, i, o, tok_s in ((384, 128, 128, 5586), (60, 128, 2048, 1928), (52, 2048, 128, 591)):
         out.append(Case("trtllm-throughput", f"Llama-2-7B, A100 FP16, batch {b}, in {i} / out {o}", tok_s,
                         dict(kind="throughput", preset="llama-2-7b", gpu="A100-80GB-SXM", batch=b, prompt=i,
