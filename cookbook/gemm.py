@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from cookbook.errors import CookbookError
 from cookbook.model import ModelConfig
+from cookbook.shapes import layer_matrices, outer_matrices
 
 __all__ = ["SM_COUNTS", "Gemm", "Quantization", "gemm_flops", "gemm_bytes", "arithmetic_intensity", "quantization",
            "ALIGNMENT_BYTES", "alignment_multiple", "pad_to_multiple", "layer_gemms", "logits_gemm"]
@@ -158,17 +159,18 @@ def layer_gemms(m: ModelConfig, batch: int, seq: int, tp: int = 1) -> tuple[Gemm
     _pos("tp", tp)
     if m.mla is not None or m.moe is not None:
         raise CookbookError("layer_gemms covers dense attention layers; MLA and MoE layers are not supported yet")
-    t, d, dh, dv = batch * seq, m.hidden_size, m.head_size, m.v_head_size
+    w = {x.name: x for x in layer_matrices(m, 0)}  # cookbook.shapes: rows = output, cols = input features
+    t, fused_up = batch * seq, [w[n] for n in ("gate", "up") if n in w]
     heads = _split("num_heads", m.num_heads, tp)
-    qkv = _split("(H + 2K) d_h", (m.num_heads + 2 * m.kv_heads) * dh, tp)
-    up = _split("MLP width", (2 if m.gated_mlp else 1) * m.ffn, tp)
+    qkv = _split("(H + 2K) d_h", sum(w[n].rows for n in ("q", "k", "v")), tp)
+    up = _split("MLP width", sum(x.rows for x in fused_up), tp)
     return (
-        Gemm("qkv", t, qkv, d),
-        Gemm("scores", seq, seq, dh, batch * heads),
-        Gemm("context", seq, dv, seq, batch * heads),
-        Gemm("attn_out", t, d, heads * dv),
-        Gemm("mlp_up", t, up, d),
-        Gemm("mlp_down", t, d, _split("ffn_size", m.ffn, tp)),
+        Gemm("qkv", t, qkv, w["q"].cols),
+        Gemm("scores", seq, seq, m.head_size, batch * heads),
+        Gemm("context", seq, m.v_head_size, seq, batch * heads),
+        Gemm("attn_out", t, w["o"].rows, w["o"].cols // tp),
+        Gemm("mlp_up", t, up, w["up"].cols),
+        Gemm("mlp_down", t, w["down"].rows, _split("ffn_size", w["down"].cols, tp)),
     )
 
 
@@ -176,4 +178,5 @@ def logits_gemm(m: ModelConfig, batch: int, seq: int, tp: int = 1) -> Gemm:
     """The lm_head GEMM: B*S tokens x D -> the (padded) vocabulary, split by columns across ``tp`` ranks."""
     _pos("batch", batch)
     _pos("seq", seq)
-    return Gemm("logits", batch * seq, _split("vocab rows", m.vocab_rows, tp), m.embed_dim)
+    head = next(x for x in outer_matrices(m) if x.name == "lm_head")  # tied or not: V x E
+    return Gemm("logits", batch * seq, _split("vocab rows", head.rows, tp), head.cols)
