@@ -146,10 +146,9 @@ def _layer_forward(m: ModelConfig, i: int, tokens: int, keys_per_head: int, batc
     part = {k: 2 * tokens * v for k, v in matmul_params_per_token(m, i).items()}
     d_qk, d_v = m.head_size, m.v_head_size
     if m.mla is not None and mla_decode == "expand":
-        # the cache holds latents; kv_up re-expands every cached key (not only the new ones) at each step
-        a = m.mla
-        part["mla_up"] += 2 * (batch * keys_per_head - tokens) * a.kv_lora_rank * m.num_heads * (
-            a.qk_nope_head_dim + a.v_head_dim)
+        # the cache holds latents; kv_up (kv_b) re-expands every cached key (not only the new ones) at each step
+        kv_b = next(x for x in layer_matrices(m, i) if x.name == "kv_b")
+        part["mla_up"] += 2 * (batch * keys_per_head - tokens) * kv_b.weights
     elif m.mla is not None and mla_decode == "absorb":
         # W_UK folded into the query, W_UV applied after: same per-token matmuls, attention in latent space
         d_qk, d_v = m.mla.kv_lora_rank + m.mla.qk_rope_head_dim, m.mla.kv_lora_rank
