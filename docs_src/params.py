@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cookbook.params import attention_params, count_params, mlp_params, norm_params
 from cookbook.presets import get_preset
+from cookbook.shapes import attention_matrices
 
 from docs_src._fmt import n, pct, si, table
 
@@ -48,18 +49,20 @@ def breakdown_table(preset: str) -> str:
     return table(("part", "size", "parameters", "share"), rows, "llrr")
 
 
+_QKVO = (("q", "query $W_Q$", "$D \\times H d_h$"), ("k", "key $W_K$", "$D \\times K d_h$"),
+         ("v", "value $W_V$", "$D \\times K d_h$"), ("o", "output $W_O$", "$H d_h \\times D$"))
+
+
 def layer_table(preset: str) -> str:
     """One layer of a dense model, matrix by matrix (the split of attention into Q, K, V, O is by shape)."""
     m = get_preset(preset)
-    d, h, k, dh, f = m.hidden_size, m.num_heads, m.kv_heads, m.head_size, m.ffn
+    d, f = m.hidden_size, m.ffn
     attn = attention_params(m)
     mlp = mlp_params(d, f, m.gated_mlp, m.mlp_bias)
     norms = m.layer_norms * norm_params(m, d)
-    rows = [
-        ("query $W_Q$", "$D \\times H d_h$", f"{d} x {h * dh}", n(d * h * dh)),
-        ("key $W_K$", "$D \\times K d_h$", f"{d} x {k * dh}", n(d * k * dh)),
-        ("value $W_V$", "$D \\times K d_h$", f"{d} x {k * dh}", n(d * k * dh)),
-        ("output $W_O$", "$H d_h \\times D$", f"{h * dh} x {d}", n(h * dh * d)),
+    w = {x.name: x for x in attention_matrices(m)}  # cookbook.shapes: cols (input) x rows (output)
+    rows = [(label, shape, f"{w[k].cols} x {w[k].rows}", n(w[k].weights)) for k, label, shape in _QKVO]
+    rows += [
         ("**attention** (`attention_params`)", "", "", f"**{n(attn)}**"),
         ("**MLP** (`mlp_params`)", "$3DF$" if m.gated_mlp else "$2DF$", f"{d}, {f}", f"**{n(mlp)}**"),
         ("**norms** (`norm_params` x 2)", "$2D$", "", f"**{n(norms)}**"),
