@@ -30,7 +30,7 @@ __all__ = ["Efficiency", "efficiency_for", "from_bench_records", "ASSUMED", "FIE
 
 FIELDS = ("matmul", "hbm", "intra_link", "inter_link")
 _MLENG = "stas00/ml-engineering compute/accelerator/README.md (mamf-finder, BF16 unless noted)"
-_AZURE = "Azure/AI-benchmarking-guide ND H100 v5 / ND H200 v5 results (BabelStream Copy)"
+_AZURE = "Azure/AI-benchmarking-guide ND A100 v4 / ND H100 v5 / ND H200 v5 results (BabelStream Copy)"
 _NET = "stas00/ml-engineering network/README.md (nccl-tests busbw at 16 GiB over one-direction link bandwidth)"
 _LAT = ("alpha of an alpha-beta fit to Azure ND H100 v5 nccl-tests AllReduce (8 GPUs, NVLS) at 1 MiB (43.70 GB/s "
         "busbw) and 16 MiB (234.45 GB/s), busbw = algbw x 2(n-1)/n: 36 us (16 us if that run used the NVLS "
@@ -88,7 +88,7 @@ _MAMF_FP8 = {
     "B200": (3432.5, 4500, "B200 FP8 e4m3"),
 }
 # BabelStream Copy TB/s over spec TB/s
-_HBM = {"H100-SXM": (2.90, 3.35), "H200-SXM": (4.01, 4.8)}
+_HBM = {"A100-80GB-SXM": (1.61, 2.039), "H100-SXM": (2.90, 3.35), "H200-SXM": (4.01, 4.8)}
 _NVLINK = (362.0 / 450, f"{_NET}: 8 x H200 AllGather/ReduceScatter ring 361-363 of 450 GB/s")
 _NIC = (0.74, f"{_NET}: 4 x 8 B200 AllReduce over EFA, NIC share 36.95 of 50 GB/s")
 _DEFAULT_MATMUL = 0.80
@@ -113,7 +113,7 @@ def efficiency_for(gpu: GPU, dtype: str = "bf16") -> Efficiency:
         src.append(("hbm", f"{_AZURE}: {got} of {spec} TB/s"))
     else:
         hbm = _DEFAULT_HBM
-        src.append(("hbm", ASSUMED + "0.85, between the H100 (0.866) and H200 (0.835) BabelStream Copy fractions"))
+        src.append(("hbm", ASSUMED + "0.85, between the A100 80GB (0.790), H100 (0.866) and H200 (0.835) BabelStream Copy fractions"))
     nv = gpu.intra_node.startswith("NVLink")
     src.append(("intra_link", _NVLINK[1] if nv else ASSUMED + "the NVLink ring fraction 0.80"))
     src.append(("inter_link", _NIC[1]))

@@ -16,7 +16,8 @@ RECORDS = ROOT / "results" / "cpu-epyc-2026-12-04"
 
 # (gpu, matmul, hbm): mamf-finder (ml-engineering) over the datasheet peak; BabelStream Copy (Azure) over spec
 PUBLISHED = [("H100-SXM", 794.5 / 989.5, 2.90 / 3.35), ("H200-SXM", 794.5 / 989.5, 4.01 / 4.8),
-             ("A100-80GB-SXM", 271.2 / 312, None), ("B200", 1745 / 2250, None)]
+             ("A100-80GB-SXM", 271.2 / 312, 1.61 / 2.039), ("A100-40GB-SXM", 271.2 / 312, None),
+             ("B200", 1745 / 2250, None)]
 
 
 @pytest.mark.parametrize("gpu,matmul,hbm", PUBLISHED)

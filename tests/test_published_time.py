@@ -42,7 +42,8 @@ def test_bias_is_what_the_page_says():
         by.setdefault(r["group"], []).append(r["error"])
     assert all(e > 0 for e in by["megatron-2021"])      # we predict more TFLOP/s than measured
     assert all(e < 0 for e in by["korthikanti-2022"])   # we predict shorter iterations
-    assert all(e > 0 for e in by["trtllm-throughput"] + by["trtllm-h100-fp8"])
+    assert all(e > 0 for e in by["trtllm-h100-fp8"])
+    assert all(abs(e) < 0.08 for e in by["trtllm-throughput"])  # "within 8% either side"
     assert all(e > 0.25 for e in by["trtllm-h100-fp8-tp"])  # the unexplained disagreement the page reports
     # the hypothesis that explains it moves every one of those rows by more than its remaining error
     hyp = {r["label"]: r["error"] for r in RESULTS if r["group"] == "trtllm-gqa-per-head"}
