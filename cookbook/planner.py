@@ -124,10 +124,10 @@ def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch:
             n_pruned += 1
             continue
         r = step_time(problem, gpu, lay, rec, precision, eff, overlap, gpus_per_node)
-        timed.append((r["step_time"], n_cand, lay, rec, r))
-    timed.sort(key=lambda x: (x[0], x[1]))
+        timed.append((r["step_time"], bound, n_cand, lay, rec, r))
+    timed.sort(key=lambda x: x[:3])  # fastest first; on equal time, less state memory per GPU first
     best, n_mem = [], 0
-    for t, _, lay, rec, r in timed:
+    for t, _, _, lay, rec, r in timed:
         if len(best) >= top and not exhaustive:
             break
         n_mem += 1

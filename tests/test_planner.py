@@ -88,3 +88,12 @@ def test_calculator_and_cli(capsys):
     assert main(["plan", "--preset", "llama-3-70b", "--capacity-gib", "4", "--global-batch", "8"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no layout" in err[0]
+
+
+def test_equal_time_prefers_less_memory():
+    """Layouts the model times equally (e.g. ZeRO-1 and ZeRO-2 when gradient traffic is the same) come
+    less-memory first."""
+    r = plan(get_preset("llama-3-8b"), H100, 8, 1, 256, 4096, top=10)
+    ties = [(a, b) for a, b in zip(r["best"], r["best"][1:]) if a["step_time"] == b["step_time"]]
+    assert ties, "expected at least one tie among the best layouts of this case"
+    assert all(a["memory_per_gpu"] <= b["memory_per_gpu"] for a, b in ties)
