@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from cookbook.errors import CookbookError
 from cookbook.model import ModelConfig
-from cookbook.shapes import layer_matrices, outer_matrices
+from cookbook.shapes import kind_matrices, layer_matrices, outer_matrices
 
 __all__ = ["ForwardFlops", "TrainingFlops", "InferenceFlops", "forward_flops", "attention_core_flops", "decode_flops", "training_flops",
            "inference_flops", "recompute_flops", "rule_of_thumb_flops", "utilization", "training_time",
@@ -98,13 +98,9 @@ def decode_keys(c_first: int, c_last: int, window: int | None, attention: str) -
 def _per_token(m: ModelConfig, moe: bool) -> tuple[tuple[str, int], ...]:
     """(part, weight elements a token multiplies) of a dense or an MoE layer, from cookbook.shapes."""
     out = dict.fromkeys(LAYER_KEYS, 0)
-    for x in layer_matrices(m, _first_layer(m, moe)):
+    for x in kind_matrices(m, moe):
         out[x.flops_part] += (m.moe.top_k if x.routed else x.count) * x.weights
     return tuple(out.items())
-
-
-def _first_layer(m: ModelConfig, moe: bool) -> int:
-    return next(i for i in range(m.num_layers) if m.is_moe_layer(i) == moe)
 
 
 def matmul_params_per_token(m: ModelConfig, i: int) -> dict[str, int]:

@@ -14,9 +14,10 @@ Buffers (rotary ``inv_freq``, DeepSeek's ``e_score_correction_bias``) are not pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cookbook.model import ModelConfig
-from cookbook.shapes import attention_matrices, layer_matrices, mlp_matrices, outer_matrices
+from cookbook.shapes import attention_matrices, kind_matrices, mlp_matrices, outer_matrices
 
 __all__ = ["ParamCount", "count_params", "norm_params", "mlp_params", "attention_params", "BREAKDOWN_KEYS"]
 
@@ -62,13 +63,19 @@ def attention_params(m: ModelConfig) -> int:
     return sum(x.params for x in attention_matrices(m)) + _attention_vectors(m)
 
 
-def _layer_params(m: ModelConfig, i: int) -> dict[str, int]:
+@lru_cache(maxsize=512)
+def _kind_params(m: ModelConfig, moe: bool) -> tuple[tuple[str, int], ...]:
+    """(part, parameters) of a dense or an MoE layer; memoised per model."""
     out = dict.fromkeys(LAYER_KEYS, 0)
-    for x in layer_matrices(m, i):
+    for x in kind_matrices(m, moe):
         out[x.part] += x.params
     out["attention"] += _attention_vectors(m)
     out["layer_norms"] = m.layer_norms * norm_params(m, m.hidden_size)
-    return out
+    return tuple(out.items())
+
+
+def _layer_params(m: ModelConfig, i: int) -> dict[str, int]:
+    return dict(_kind_params(m, m.is_moe_layer(i)))
 
 
 @dataclass(frozen=True)
@@ -120,8 +127,9 @@ def count_params(m: ModelConfig) -> ParamCount:
             b[k] += p[k]
     b["final_norm"] = norm_params(m, m.hidden_size) if m.final_norm else 0
     total = sum(b.values())
-    inactive = sum((x.count - m.moe.top_k) * (x.weights + x.bias) for i in range(m.num_layers)
-                   for x in layer_matrices(m, i) if x.routed)
+    n_moe = sum(1 for i in range(m.num_layers) if m.is_moe_layer(i))
+    inactive = n_moe and n_moe * sum((x.count - m.moe.top_k) * (x.weights + x.bias)
+                                     for x in kind_matrices(m, True) if x.routed)
     lm_weight = sum(x.weights * x.count for x in outer_matrices(m) if x.part == "lm_head" and not x.tied)
     non_embedding = total - b["embedding"] - b["position_embedding"] - lm_weight
     return ParamCount(total=total, active=total - inactive, non_embedding=non_embedding, breakdown=b,

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from cookbook.model import ModelConfig
 
-__all__ = ["Matrix", "mlp_matrices", "attention_matrices", "layer_matrices", "outer_matrices"]
+__all__ = ["Matrix", "mlp_matrices", "attention_matrices", "kind_matrices", "layer_matrices", "outer_matrices"]
 
 
 @dataclass(frozen=True)
@@ -101,18 +101,19 @@ def _moe_matrices(m: ModelConfig) -> tuple[Matrix, ...]:
     return out
 
 
-@lru_cache(maxsize=256)
-def _layer_kinds(m: ModelConfig) -> tuple[tuple[Matrix, ...], tuple[Matrix, ...] | None]:
-    """(matrices of a dense layer, of an MoE layer or None); memoised per model (planner loops call this)."""
+@lru_cache(maxsize=512)
+def kind_matrices(m: ModelConfig, moe: bool) -> tuple[Matrix, ...]:
+    """The weight matrices of a dense (``moe`` False) or an MoE layer of ``m``: attention, then the MLP, or the
+    router, routed experts, shared experts and their gate. Memoised per model (the planner loops call this)."""
     attn = attention_matrices(m)
-    dense = attn + mlp_matrices(m.hidden_size, m.ffn, m.gated_mlp, m.mlp_bias)
-    return dense, (attn + _moe_matrices(m) if m.moe is not None else None)
+    if moe:
+        return attn + _moe_matrices(m)
+    return attn + mlp_matrices(m.hidden_size, m.ffn, m.gated_mlp, m.mlp_bias)
 
 
 def layer_matrices(m: ModelConfig, i: int) -> tuple[Matrix, ...]:
-    """The weight matrices of layer ``i``: attention, then the MLP, or router, routed experts, shared experts."""
-    dense, moe = _layer_kinds(m)
-    return moe if m.is_moe_layer(i) else dense
+    """The weight matrices of layer ``i`` (layers differ only in being dense or MoE: ``kind_matrices``)."""
+    return kind_matrices(m, m.is_moe_layer(i))
 
 
 @lru_cache(maxsize=256)
