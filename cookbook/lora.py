@@ -21,12 +21,13 @@ from cookbook.layout import ParallelLayout
 from cookbook.memory import CATEGORIES, DEFAULT_OVERHEAD, activation_bytes_per_gpu, matrix_shapes
 from cookbook.model import ModelConfig
 from cookbook.params import count_params
+from cookbook.shapes import layer_matrices
 
 __all__ = ["TARGETS", "lora_params", "finetune_memory"]
 
-TARGETS = ("q", "k", "v", "o", "gate", "up", "down")
-PRESET_TARGETS = {"all-linear": TARGETS, "attention": ("q", "k", "v", "o"), "qv": ("q", "v")}
-_LAYER_LINEARS = ("q", "k", "v", "o", "gate", "up", "down", "q_a", "q_b", "kv_a", "kv_b")
+_ATTENTION = ("q", "k", "v", "o", "q_a", "q_b", "kv_a", "kv_b")  # the last four: MLA's projections
+TARGETS = _ATTENTION + ("gate", "up", "down")
+PRESET_TARGETS = {"all-linear": TARGETS, "attention": _ATTENTION, "qv": ("q", "v")}
 
 
 def _targets(targets) -> tuple:
@@ -42,20 +43,20 @@ def _targets(targets) -> tuple:
 
 
 def _adapted(m: ModelConfig, targets) -> list[tuple[int, int, int]]:
-    """(rows, cols, count) of the dense linears LoRA adapts (experts excluded)."""
+    """(rows, cols, count) of the linears LoRA adapts: every target matrix of every layer (dense MLPs and shared
+    experts included) except routed experts, which transformers stores as fused expert tensors rather than
+    ``nn.Linear`` modules, and the router (PEFT's target names, e.g. ``gate_proj``, do not match it)."""
     t = _targets(targets)
-    out = []
-    n_dense = sum(1 for i in range(m.num_layers) if not m.is_moe_layer(i))
-    seen_per_layer = {}
-    for name, r, c, n in matrix_shapes(m):
-        if name in t:
-            seen_per_layer.setdefault((name, r, c), 0)
-            seen_per_layer[(name, r, c)] += 1
-    for (name, r, c), cnt in seen_per_layer.items():
-        if name in ("gate", "up", "down"):
-            cnt = min(cnt, n_dense)  # MLP matrices of MoE layers are experts: not adapted
-        out.append((r, c, cnt))
-    return out
+    counts: dict = {}
+    for i in range(m.num_layers):
+        for x in layer_matrices(m, i):
+            if x.name in t and not x.routed:
+                counts[(x.rows, x.cols)] = counts.get((x.rows, x.cols), 0) + x.count
+    if not counts:
+        have = sorted({x.name for x in layer_matrices(m, 0) if x.name in TARGETS})
+        raise CookbookError(f"lora targets {', '.join(t)} match no linear layer of this model; it has "
+                            f"{', '.join(have)} (use one of {', '.join(PRESET_TARGETS)} or name some of those)")
+    return [(r, c, n) for (r, c), n in counts.items()]
 
 
 def lora_params(m: ModelConfig, rank: int, targets="all-linear") -> int:
@@ -75,8 +76,7 @@ def finetune_memory(m: ModelConfig, rank: int = 16, targets="all-linear", quanti
     n_lora = lora_params(m, rank, targets)
     pc = count_params(m)
     if quantize_base:
-        q = sum(r * c * n for name, r, c, n in matrix_shapes(m) if name in _LAYER_LINEARS or name in
-                ("up", "down", "gate"))
+        q = sum(r * c * n for name, r, c, n in matrix_shapes(m) if name in TARGETS)
         base = nf4_bytes(q, double_quant=double_quant) + nbytes(pc.total - q, "bf16")
     else:
         base = weight_bytes(m, base_dtype)["total"]
@@ -92,7 +92,7 @@ def finetune_memory(m: ModelConfig, rank: int = 16, targets="all-linear", quanti
     cat["temporaries"] = 8 * t * m.vocab_rows // lay.tp
     if quantize_base:  # one dequantized 16-bit matrix at a time
         cat["communication_buffers"] = 0
-        cat["temporaries"] += 2 * max(r * c for name, r, c, _ in matrix_shapes(m) if name in _LAYER_LINEARS)
+        cat["temporaries"] += 2 * max(r * c for name, r, c, _ in matrix_shapes(m) if name in TARGETS)
     cat["framework_overhead"] = overhead
     return {"per_gpu": cat, "total": sum(cat.values()), "lora_params": n_lora, "base_weight_bytes": base,
             "conventions": {"method": "QLoRA (NF4" + (", double quantization)" if double_quant else ")")
