@@ -23,11 +23,20 @@ Two models, both per micro-batch of B sequences of S tokens (T = B*S tokens), re
      The output's storage is o_proj's input when q is laid out token-major (Llama family); fused-qkv models
      with partial rotary (NeoX, GPT-J, Phi: ``parallel_block``) make q head-major, so o_proj gets a copy.
      Sliding-window layers with S > W: SDPA gets an explicit mask and transformers expands k and v to H heads
-     first (FlashAttention-2 would not).
+     first; the kernel saves the mask converted to an additive (B, 1, S, S) tensor in p, one per such layer
+     (FlashAttention-2 would do neither).
      CPU convention: we measure ``attn_implementation="sdpa"`` on CPU, which dispatches to the flash kernel and
      saves exactly these tensors; CUDA FlashAttention-2 keeps the same set (plus an RNG state of a few bytes).
      PyTorch's CPU "math" SDPA backend would instead save the S*S probabilities like ``eager``.
-   - Gated MLP: gate output, its activation, up output and their product: 4pTF. Plain MLP: 2pTF (exact GELU).
+   - Gemma RMSNorm (``norm_unit_offset``): normalized * (1 + w) in fp32, then cast: saves the fp32 input (4TD),
+     the fp32 normalized tensor (4TD, not cast), the fp32 (1 + w) vector (4D), rstd (4T) and its output (pTD,
+     saved by the next linear); Gemma-3's q/k norms the same with width d_h. Gemma-2/3 sandwich norms
+     (``layer_norms == 4``): the post-attention and post-MLP norms' outputs feed no linear, so are not saved.
+   - Logit soft-capping c*tanh(x/c) (Gemma-2): tanh saves its output, p*B*H*S*S per layer in eager attention
+     (``attn_logit_softcapping``; transformers' SDPA path refuses soft-capping and FlashAttention-2 applies it
+     inside the kernel, so none in ``flash``), and p*T*V for ``final_logit_softcapping``.
+   - Gated MLP: gate output, its activation, up output and their product: 4pTF, the same for SwiGLU and GeGLU
+     (Gemma's gelu_pytorch_tanh saves its input only). Plain MLP: 2pTF (exact GELU).
    - MLA (DeepSeek-V3): the q and kv latent RMSNorms, then the eager terms with H heads of d_qk (keys) and
      d_v (values); measured within 2.5 % in eager mode. CPU SDPA cannot use its flash kernel when d_qk != d_v
      and falls back to the math backend, so MLA's ``flash`` terms are not measured on CPU.
@@ -36,6 +45,8 @@ Two models, both per micro-batch of B sequences of S tokens (T = B*S tokens), re
      indices/weights ~40 bytes per token-slot.
    - Model-level: token ids and shifted labels (int64, 8T each), rotary cos/sin tables (shared by all layers),
      the final norm, and the loss's fp32 log-softmax over the vocabulary, 4*T*V (HF upcasts logits to fp32).
+     Not counted (a few bytes or independent of B and L): Gemma's sqrt(D) embedding-scale scalar (p bytes) and
+     Gemma-3's second cos/sin pair for its local rotary base when both layer types are present (2*S*d_h*p).
    CPU kernels can save different tensors than CUDA kernels; the terms above are the CPU measurement.
 """
 
@@ -83,7 +94,10 @@ def korthikanti_layer_bytes(s: int, b: int, h: int, a: int, t: int = 1, sp: bool
 
 
 def _norm_terms(m: ModelConfig, prefix: str, t: int, width: int, p: int, output_saved: bool) -> list[Term]:
-    if m.norm == "rmsnorm":
+    if m.norm == "rmsnorm" and m.norm_unit_offset:  # Gemma: normalized * (1 + w) in fp32, then the cast
+        out = [Term(f"{prefix} fp32 input", 4 * t * width), Term(f"{prefix} normalized fp32", 4 * t * width),
+               Term(f"{prefix} (1 + w) fp32", 4 * width), Term(f"{prefix} rstd", 4 * t)]
+    elif m.norm == "rmsnorm":
         out = [Term(f"{prefix} fp32 input", 4 * t * width), Term(f"{prefix} normalized", p * t * width),
                Term(f"{prefix} rstd", 4 * t)]
     else:
@@ -99,6 +113,11 @@ def _attention_terms(m: ModelConfig, b: int, s: int, p: int, impl: str, window: 
     out = []
     if m.qk_norm == "head":
         for nm, heads in (("q_norm", h), ("k_norm", k)):
+            if m.norm_unit_offset:  # Gemma-3: fp32 normalized and the fp32 (1 + w) of width d_h
+                out += [Term(f"{nm} fp32 input", 4 * t * heads * dq, tp=True),
+                        Term(f"{nm} normalized fp32", 4 * t * heads * dq, tp=True),
+                        Term(f"{nm} (1 + w) fp32", 4 * dq), Term(f"{nm} rstd", 4 * t * heads, tp=True)]
+                continue
             out += [Term(f"{nm} fp32 input", 4 * t * heads * dq, tp=True),
                     Term(f"{nm} normalized", p * t * heads * dq, tp=True), Term(f"{nm} rstd", 4 * t * heads, tp=True)]
     if m.mla is not None:
@@ -116,6 +135,8 @@ def _attention_terms(m: ModelConfig, b: int, s: int, p: int, impl: str, window: 
                 Term("k (repeated to H heads)", p * t * kv * dq, tp=True),
                 Term("v (repeated to H heads)", p * t * kv * dv, tp=True),
                 Term("softmax fp32", 4 * b * h * s * s, tp=True, quadratic=True)]
+        if m.attn_logit_softcapping is not None:  # c*tanh(x/c): tanh saves its output
+            out.append(Term("soft-capping tanh output", p * b * h * s * s, tp=True, quadratic=True))
         if p != 4:
             out.append(Term("attention probs", p * b * h * s * s, tp=True, quadratic=True))
         out.append(Term("attention output (o_proj input)", p * t * h * dv, tp=True, linear_input=True))
@@ -127,6 +148,8 @@ def _attention_terms(m: ModelConfig, b: int, s: int, p: int, impl: str, window: 
         out += [Term("q (after rotary)", p * t * h * dq, tp=True), Term("k", p * t * kv * dq, tp=True),
                 Term("v", p * t * kv * dv, tp=True), Term("attention output", p * t * h * dv, tp=True),
                 Term("log-sum-exp fp32", 4 * t * h, tp=True)]
+        if masked:  # SDPA turns the boolean (B, 1, S, S) window mask into an additive one in p and saves it
+            out.append(Term("sliding-window mask (SDPA, additive)", p * b * s * s, quadratic=True))
         if m.parallel_block:  # fused-qkv + partial-rotary models (NeoX, GPT-J, Phi): q is head-major
             out.append(Term("o_proj input (transposed copy)", p * t * h * dv, tp=True, linear_input=True))
     else:
@@ -194,6 +217,8 @@ def hf_model_terms(m: ModelConfig, b: int, s: int, p: int = 2) -> list[Term]:
         out.append(Term("rotary cos+sin tables", 2 * s * m.head_size * p))
     if m.final_norm:
         out += _norm_terms(m, "final norm", t, m.hidden_size, p, True)
+    if m.final_logit_softcapping is not None:  # c*tanh(logits/c): tanh saves its output
+        out.append(Term("logit soft-capping tanh output", p * t * m.vocab_rows, tp=True))
     out += [Term("log-softmax fp32 (loss)", 4 * t * m.vocab_rows, tp=True), Term("loss scalar", 4)]
     return out
 

@@ -239,19 +239,34 @@ def _qwen3_moe(c):
     return dict(_qwen3(c), moe=_qwen_moe(c, shared=False))
 
 
+def _softcap(c: _Cfg, key: str):
+    """A soft-capping value (a positive number) or None (null or absent: no capping)."""
+    v = c.get(key)
+    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+        raise CookbookError(f"config.json {key!r} must be a number or null, got {v!r}")
+    return None if v is None else float(v)
+
+
 def _gemma(c):
+    """Gemma RMSNorm: (1 + w) applied in fp32 (``norm_unit_offset``). Gemma-1 has no logit soft-capping."""
     return _llama_like(c, tie_embeddings=c.bool("tie_word_embeddings"), mlp_bias=False,
-                       activation=c.get("hidden_activation") or c.get("hidden_act"))
+                       activation=c.get("hidden_activation") or c.get("hidden_act"), norm_unit_offset=True)
 
 
 def _gemma_windowed(c, pattern_default: int, qk_norm: str):
-    """Gemma-2: every other layer slides; Gemma-3: all but every ``sliding_window_pattern``-th (default 6)."""
+    """Gemma-2: every other layer slides; Gemma-3: all but every ``sliding_window_pattern``-th (default 6).
+    Logit soft-capping from the config (transformers' defaults: Gemma-2 50 and 30, Gemma-3 none; Gemma-3's
+    attention does not apply attn_logit_softcapping in transformers, so it is read for Gemma-2 only)."""
     kw = _gemma(c)
     lt = _layer_types(c, kw["num_layers"])
     if lt is None:
         p = c.int("sliding_window_pattern", default=pattern_default) if c.mt == "gemma3_text" else pattern_default
         lt = tuple("sliding_attention" if (i + 1) % p else "full_attention" for i in range(kw["num_layers"]))
-    return dict(kw, layer_norms=4, qk_norm=qk_norm, sliding_window=c.int("sliding_window"), layer_types=lt)
+    # transformers' Gemma-3 attention ignores attn_logit_softcapping (never passed to the kernel; null in the
+    # released configs); Gemma-2 applies it
+    attn_cap = _softcap(c, "attn_logit_softcapping") if c.mt == "gemma2" else None
+    return dict(kw, layer_norms=4, qk_norm=qk_norm, sliding_window=c.int("sliding_window"), layer_types=lt,
+                attn_logit_softcapping=attn_cap, final_logit_softcapping=_softcap(c, "final_logit_softcapping"))
 
 
 def _gemma2(c):
@@ -384,7 +399,8 @@ _FAMILIES = {
     "gemma": (_gemma, dict(_GEMMA_DEFAULTS, intermediate_size=24576, num_key_value_heads=16,
                            max_position_embeddings=8192), {}),
     "gemma2": (_gemma2, dict(_GEMMA_DEFAULTS, intermediate_size=9216, num_key_value_heads=4,
-                             max_position_embeddings=8192, sliding_window=4096), {}),
+                             max_position_embeddings=8192, sliding_window=4096, attn_logit_softcapping=50.0,
+                             final_logit_softcapping=30.0), {}),
     "gemma3_text": (_gemma3_text, dict(_GEMMA_DEFAULTS, intermediate_size=9216, num_key_value_heads=4,
                                        max_position_embeddings=131072, sliding_window=4096),
                     {"sliding_window_pattern": ("_sliding_window_pattern",)}),

@@ -32,6 +32,12 @@ def _flag(name: str, value) -> None:
         raise CookbookError(f"{name} must be True or False, got {value!r}")
 
 
+def _softcap(name: str, value) -> None:
+    ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf"))
+    if not ok:
+        raise CookbookError(f"{name} must be a positive number (the tanh cap) or None for no capping, got {value!r}")
+
+
 def _choice(name: str, value, choices) -> None:
     if value not in choices:
         raise CookbookError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
@@ -118,7 +124,8 @@ class MLAConfig:
 
 
 _FLAGS = ("gated_mlp", "tie_embeddings", "norm_bias", "parallel_block", "qk_norm_bias", "embedding_norm",
-          "final_norm", "qkv_bias", "out_bias", "mlp_bias", "lm_head_bias", "attention_sinks")
+          "final_norm", "qkv_bias", "out_bias", "mlp_bias", "lm_head_bias", "attention_sinks",
+          "norm_unit_offset")
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,9 @@ class ModelConfig:
     and MLP read the same input (GPT-J, NeoX, Falcon, PaLM); ``qk_norm``: none, ``head`` (one d_h-sized norm for
     q and one for k, Qwen3/Gemma3) or ``full`` (H*d_h and K*d_h, OLMo2/Cohere/StableLM per-head);
     ``embedding_norm`` (BLOOM); ``final_norm``; ``embedding_dim`` (OPT-350m's factorised embedding: project_in/out).
+    ``norm_unit_offset``: Gemma's RMSNorm, which scales by (1 + w) and applies the scale in fp32 before casting
+    back (False: Llama's RMSNorm, w times the normalized tensor cast back); same parameters, it only changes
+    what is saved for backward (cookbook.activations).
 
     Positions: ``position`` learned / rotary / alibi / none; learned tables have ``max_position_embeddings +
     position_offset`` rows (OPT offsets by 2). Biases: ``qkv_bias``, ``out_bias`` (attention output projection),
@@ -141,6 +151,9 @@ class ModelConfig:
 
     Attention variants: ``sliding_window`` W with ``layer_types`` (one of LAYER_TYPES per layer; None: every layer
     sliding when W is set, else full); ``attention_sinks``: one learned logit per head (gpt-oss); ``mla``; ``moe``.
+    Logit soft-capping (Gemma-2): ``attn_logit_softcapping`` c, attention scores become c*tanh(scores/c);
+    ``final_logit_softcapping``, the same on the lm_head logits (None: no capping). No parameters, no matmul
+    FLOPs; they change what is saved for backward.
     """
 
     vocab_size: int
@@ -173,6 +186,9 @@ class ModelConfig:
     sliding_window: int | None = None
     layer_types: tuple[str, ...] | None = None
     attention_sinks: bool = False
+    norm_unit_offset: bool = False
+    attn_logit_softcapping: float | None = None
+    final_logit_softcapping: float | None = None
     moe: MoEConfig | None = None
     mla: MLAConfig | None = None
     name: str = field(default="custom", compare=False)
@@ -184,6 +200,8 @@ class ModelConfig:
             if getattr(self, f) is not None:
                 _positive(f, getattr(self, f))
         _positive("position_offset", self.position_offset, allow_zero=True)
+        for f in ("attn_logit_softcapping", "final_logit_softcapping"):
+            _softcap(f, getattr(self, f))
         for f in _FLAGS:
             _flag(f, getattr(self, f))
         _choice("norm", self.norm, NORMS)

@@ -7,7 +7,11 @@ storage, parameter storages excluded (docs/memory-validation.md). Tiny configs, 
 import pytest
 
 from cookbook.activations import hf_activation_bytes, korthikanti_coefficient, korthikanti_layer_bytes
+from cookbook.errors import CookbookError
+from cookbook.flops import training_flops
 from cookbook.hf import from_hf_config
+from cookbook.params import count_params
+from cookbook.presets import PRESETS, get_preset
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
@@ -24,7 +28,15 @@ CASES = {  # name: (model_type, extra config keys)
     "mixtral": ("mixtral", dict(num_key_value_heads=4, num_local_experts=4, num_experts_per_tok=2)),
     "mistral-sliding": ("mistral", dict(num_key_value_heads=2, sliding_window=32)),  # S = 64 > W
     "qwen2": ("qwen2", dict(num_key_value_heads=2)),
+    # Gemma: (1 + w) fp32 RMSNorm, GeGLU (gelu_pytorch_tanh); Gemma-2/3: sandwich norms and S = 64 > W = 32
+    # sliding layers; Gemma-2: attention and final logit soft-capping (50, 30); Gemma-3: (1 + w) QK-norm
+    "gemma-mqa": ("gemma", dict(num_key_value_heads=1, head_dim=16)),
+    "gemma2-sliding": ("gemma2", dict(num_key_value_heads=4, head_dim=16, sliding_window=32)),
+    "gemma3-sliding": ("gemma3_text", dict(num_key_value_heads=2, head_dim=16, sliding_window=32,
+                                           sliding_window_pattern=2)),
 }
+EAGER_ONLY = {"gemma2-sliding"}  # transformers' Gemma-2 has no SDPA path (soft-capping); FA2 needs CUDA
+PAIRS = [(c, a) for c in CASES for a in ("eager", "sdpa") if not (a == "sdpa" and c in EAGER_ONLY)]
 
 
 def saved_bytes(model, ids) -> int:
@@ -62,9 +74,8 @@ MEASURED = {}
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("attention", ["eager", "sdpa"])
 @pytest.mark.parametrize("dtype", ["bf16", "fp32"])
-@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("case,attention", PAIRS)
 def test_hf_activation_model_matches_saved_tensors(case, dtype, attention):
     model_type, extra = CASES[case]
     tdt = {"bf16": torch.bfloat16, "fp32": torch.float32}[dtype]
@@ -91,6 +102,35 @@ def test_mla_eager(dtype):
     ours = hf_activation_bytes(m, B, S, p=tdt.itemsize, attention="eager")
     MEASURED[("deepseek_v3 (MLA)", dtype, "eager")] = (ours["total"], truth)
     assert ours["total"] == pytest.approx(truth, rel=0.05)
+
+
+@pytest.mark.parametrize("preset", ["gemma-7b", "gemma-2-9b", "gemma-3-1b"])
+def test_gemma_activation_fields_change_no_count(preset):
+    """norm_unit_offset and soft-capping only change saved tensors: parameters and FLOPs are those without them."""
+    m = get_preset(preset)
+    plain = m.replace(norm_unit_offset=False, attn_logit_softcapping=None, final_logit_softcapping=None)
+    assert m.norm_unit_offset and count_params(m) == count_params(plain)
+    assert training_flops(m, 2, 2048, "causal") == training_flops(plain, 2, 2048, "causal")
+
+
+def get_preset_config(name):
+    return PRESETS[name]["config"]
+
+
+def test_gemma_softcapping_from_hf_config():
+    """transformers' defaults: Gemma-2 caps attention at 50 and logits at 30; Gemma-3's attention ignores the key."""
+    g2 = get_preset("gemma-2-9b")
+    assert (g2.attn_logit_softcapping, g2.final_logit_softcapping) == (50.0, 30.0)
+    raw = dict(get_preset_config("gemma-3-1b"), attn_logit_softcapping=20.0, final_logit_softcapping=30.0)
+    g3 = from_hf_config(raw)
+    assert (g3.attn_logit_softcapping, g3.final_logit_softcapping) == (None, 30.0)
+    uncapped = from_hf_config(dict(get_preset_config("gemma-2-2b"), attn_logit_softcapping=None))
+    assert uncapped.attn_logit_softcapping is None
+    with pytest.raises(CookbookError, match="final_logit_softcapping"):
+        from_hf_config(dict(get_preset_config("gemma-2-2b"), final_logit_softcapping="30"))
+    for bad in (0, -1.0, float("nan"), float("inf"), True):
+        with pytest.raises(CookbookError, match="attn_logit_softcapping"):
+            g2.replace(attn_logit_softcapping=bad)
 
 
 def test_korthikanti_table2_coefficients():
