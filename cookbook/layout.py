@@ -5,6 +5,14 @@ World size = TP x PP x DP x CP (Megatron-LM's ordering). Expert parallelism EP i
 (Rajbhandari et al. 2020) or an FSDP mode shards state over the DP x CP group (``hybrid_shard``: over groups of
 ``shard_group`` ranks, replicated across groups). Pipeline schedules: ``1f1b`` (PipeDream-Flush) and
 ``interleaved`` with ``virtual_stages`` model chunks per GPU (Narayanan et al. 2021).
+
+Pipeline layer split (``split_layers``, the one formula used by cookbook.memory, cookbook.train_time and
+cookbook.planner): by default every stage holds num_layers / pp layers and ``check`` raises when pp*virtual_stages
+does not divide num_layers (as Megatron-LM does). ``first_stage_layers`` / ``last_stage_layers`` (Megatron-LM's
+--decoder-first-pipeline-num-layers / --decoder-last-pipeline-num-layers) fix the first / last stage's layers and
+split the rest evenly over the other stages, which must then divide evenly; Llama 3 405B: 126 layers on 16 stages,
+7 on the first and the last, 8 on each of the 14 others (Llama 3 paper, section 3.3.2). Uneven splits need
+virtual_stages = 1 (the 1F1B schedule).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 from cookbook.errors import CookbookError
 
-__all__ = ["ParallelLayout", "FSDP_MODES", "SCHEDULES", "ZERO_OF_FSDP"]
+__all__ = ["ParallelLayout", "FSDP_MODES", "SCHEDULES", "ZERO_OF_FSDP", "split_layers", "balanced_split"]
 
 FSDP_MODES = ("none", "full_shard", "hybrid_shard", "shard_grad_op")
 SCHEDULES = ("1f1b", "interleaved")
@@ -23,6 +31,46 @@ ZERO_OF_FSDP = {"full_shard": 3, "hybrid_shard": 3, "shard_grad_op": 2}
 def _pos(name, v):
     if not isinstance(v, int) or isinstance(v, bool) or v < 1:
         raise CookbookError(f"{name} must be a positive integer, got {v!r}")
+
+
+def split_layers(num_layers: int, chunks: int, first: int | None = None, last: int | None = None) -> tuple:
+    """Layers per pipeline chunk (length ``chunks``), summing to ``num_layers``.
+
+    ``first`` / ``last`` given: chunk 0 / chunk -1 hold that many and the others split the rest evenly (an error,
+    naming the numbers, when they cannot). Neither given: as even as possible, the first chunks taking the remainder
+    (cookbook.train_time's convention for a layout whose pp does not divide the layers)."""
+    fixed = {0: first, chunks - 1: last} if chunks > 1 else {}
+    fixed = {k: v for k, v in fixed.items() if v is not None}
+    if chunks == 1 and (first is not None or last is not None):
+        raise CookbookError("first_stage_layers / last_stage_layers need pp > 1")
+    for k, v in fixed.items():
+        name = "first_stage_layers" if k == 0 else "last_stage_layers"
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise CookbookError(f"{name} must be a positive integer, got {v!r}")
+    rest, others = num_layers - sum(fixed.values()), chunks - len(fixed)
+    if not fixed:
+        q, r = divmod(num_layers, chunks)
+        return tuple(q + (1 if i < r else 0) for i in range(chunks))
+    if others == 0 and rest != 0 or others and (rest < others or rest % others):
+        given = " + ".join(f"{v}" for v in fixed.values())
+        raise CookbookError(f"num_layers ({num_layers}) - first/last stage layers ({given}) = {rest} cannot be "
+                            f"split evenly over the other {others} stage(s); choose first_stage_layers / "
+                            f"last_stage_layers so that {others} divides the rest")
+    q = rest // others if others else 0
+    return tuple(fixed.get(i, q) for i in range(chunks))
+
+
+def balanced_split(num_layers: int, pp: int) -> tuple:
+    """(first_stage_layers, last_stage_layers) for a pp that does not divide num_layers: the middle stages hold
+    ceil(num_layers / pp) layers and the first and last share the rest, the first taking the odd one (the last
+    also runs the lm_head). Llama 3 405B: (7, 7) for 126 layers on 16 stages. None when no such split exists."""
+    q = -(-num_layers // pp)
+    rest = num_layers - (pp - 2) * q
+    last = rest // 2
+    first = rest - last
+    if pp < 2 or last < 1 or first > q:
+        return None
+    return first, last
 
 
 @dataclass(frozen=True)
@@ -43,6 +91,8 @@ class ParallelLayout:
     num_microbatches: int = 1
     virtual_stages: int = 1
     schedule: str = "1f1b"
+    first_stage_layers: int | None = None
+    last_stage_layers: int | None = None
 
     def __post_init__(self):
         for f in ("tp", "pp", "dp", "cp", "ep", "micro_batch", "num_microbatches", "virtual_stages"):
@@ -69,6 +119,27 @@ class ParallelLayout:
                 raise CookbookError(f"hybrid_shard group ({g}) must divide dp*cp ({self.dp_group})")
         elif self.shard_group:
             raise CookbookError("shard_group is only used with fsdp='hybrid_shard'")
+        for f in ("first_stage_layers", "last_stage_layers"):
+            v = getattr(self, f)
+            if v is not None:
+                _pos(f, v)
+                if self.pp == 1:
+                    raise CookbookError(f"{f} = {v} needs pp > 1")
+                if self.virtual_stages > 1:
+                    raise CookbookError(f"{f} = {v}: uneven pipeline splits need virtual_stages = 1, "
+                                        f"got {self.virtual_stages}")
+
+    @property
+    def uneven(self) -> bool:
+        """Whether first_stage_layers or last_stage_layers is given."""
+        return self.first_stage_layers is not None or self.last_stage_layers is not None
+
+    def stage_layers(self, num_layers: int) -> tuple:
+        """Layers per pipeline stage (length pp), from ``split_layers``; for an interleaved layout each stage's
+        virtual_stages chunks together."""
+        if self.uneven:
+            return split_layers(num_layers, self.pp, self.first_stage_layers, self.last_stage_layers)
+        return split_layers(num_layers, self.pp)
 
     def as_dict(self) -> dict:
         """All fields, JSON-able; ``ParallelLayout(**d)`` rebuilds it."""
@@ -122,9 +193,12 @@ class ParallelLayout:
         if model.ffn % self.tp:
             raise CookbookError(f"ffn_size ({model.ffn}) is not divisible by tp ({self.tp})")
         chunks = self.pp * self.virtual_stages
-        if model.num_layers % chunks:
+        if self.uneven:
+            self.stage_layers(model.num_layers)
+        elif model.num_layers % chunks:
             raise CookbookError(f"num_layers ({model.num_layers}) is not divisible by pp*virtual_stages "
-                                f"({self.pp}*{self.virtual_stages} = {chunks})")
+                                f"({self.pp}*{self.virtual_stages} = {chunks}); "
+                                "give first_stage_layers / last_stage_layers for an uneven split")
         if model.moe is not None and model.moe.num_experts % self.ep:
             raise CookbookError(f"num_experts ({model.moe.num_experts}) is not divisible by ep ({self.ep})")
         if model.moe is None and self.ep > 1:

@@ -18,7 +18,7 @@ Conventions (each labelled in the JSON ``conventions``):
   columns per matrix, full size for vectors; no first moment, transformers' default beta1=None); Muon 1
   momentum for hidden matrices and AdamW (2) for embeddings, lm_head, norms and biases.
 - layouts (cookbook.layout.ParallelLayout): TP splits layer linears and the vocabulary (norms replicated);
-  PP stages hold L/PP layers, the first also the embedding, the last the final norm and lm_head (a tied
+  PP stages hold L/PP layers (or ParallelLayout's first/last_stage_layers and the rest evenly), the first also the embedding, the last the final norm and lm_head (a tied
   embedding is duplicated on the last stage when PP > 1, as Megatron-LM does); EP splits experts; ZeRO-1 shards
   optimizer states and master weights over DP*CP, ZeRO-2 also gradients, ZeRO-3 also weights (FSDP
   full_shard = ZeRO-3, shard_grad_op = ZeRO-2 but unsharded weights are kept from forward to backward,
@@ -138,8 +138,10 @@ def _ceil(a: int, b: int) -> int:
 
 
 def _stage_layers(m: ModelConfig, lay: ParallelLayout, stage: int) -> range:
-    per = m.num_layers // lay.pp
-    return range(stage * per, (stage + 1) * per)
+    """Layer indices of pipeline stage ``stage`` (counts from ParallelLayout.stage_layers, contiguous)."""
+    counts = lay.stage_layers(m.num_layers)
+    start = sum(counts[:stage])
+    return range(start, start + counts[stage])
 
 
 def _stage_params(m: ModelConfig, lay: ParallelLayout, stage: int) -> dict:

@@ -2,7 +2,9 @@
 keep the layouts that fit in memory, rank them by predicted step time, explain the best few.
 
 Search space (``plan``): TP divides the heads, KV heads and FFN and stays inside a node; PP stages (and
-``virtual_stages`` 2 or 4 with the interleaved schedule) divide the layers; CP divides the sequence (up to
+``virtual_stages`` 2 or 4 with the interleaved schedule) divide the layers, or, for a pp
+that does not divide them, the stages are split by cookbook.layout.balanced_split (middle stages ceil(L/pp)
+layers, first and last the rest: Llama 3 405B, 7 + 14*8 + 7 on 16 stages; 1F1B only); CP divides the sequence (up to
 ``max_cp``); DP = GPUs / (TP PP CP) divides the global batch; EP divides DP*CP and the experts (MoE only); ZeRO
 0-3 (only with DP*CP > 1); recompute none/selective/full; micro-batch 1, 2, 4, 8 dividing the batch per DP
 rank. Sequence parallelism is on whenever TP > 1 (it only removes memory and costs no extra traffic).
@@ -12,8 +14,7 @@ Order of work, so thousands of layouts take well under a second: per-model quant
 (weights, gradients, master weights and optimizer states of the first stage's layers, plus their activations
 times the micro-batches in flight, both from cookbook.memory's own per-layer terms) drops the infeasible ones;
 then the exact per-GPU memory model (cookbook.memory.training_memory) is evaluated in order of predicted time
-until ``top`` layouts fit (``exhaustive=True``: for every candidate). Pipeline depths must divide the layers
-(the memory model needs equal stages); cookbook.train_time itself accepts uneven splits.
+until ``top`` layouts fit (``exhaustive=True``: for every candidate).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 from cookbook.efficiency import Efficiency, efficiency_for
 from cookbook.errors import CookbookError
 from cookbook.hardware import GPU
-from cookbook.layout import ParallelLayout
+from cookbook.layout import ParallelLayout, balanced_split
 from cookbook.memory import PRECISIONS, state_bytes_per_param, training_memory
 from cookbook.model import ModelConfig
 from cookbook.train_time import TrainingProblem, layer_activation_bytes, step_time
@@ -44,7 +45,8 @@ def candidates(m: ModelConfig, gpus: int, gpus_per_node: int, global_batch: int,
         if gpus % tp or m.num_heads % tp or m.kv_heads % tp or m.ffn % tp:
             continue
         for pp in _divisors(gpus // tp):
-            if m.num_layers % pp:
+            split = (None, None) if m.num_layers % pp == 0 else balanced_split(m.num_layers, pp)
+            if split is None:
                 continue
             for cp in _divisors(gpus // (tp * pp)):
                 if cp > max_cp or seq % cp or (tp > 1 and (seq // cp) % tp):
@@ -52,10 +54,11 @@ def candidates(m: ModelConfig, gpus: int, gpus_per_node: int, global_batch: int,
                 dp = gpus // (tp * pp * cp)
                 if global_batch % dp:
                     continue
-                yield from _inner(m, tp, pp, cp, dp, global_batch // dp, micro_batches, recomputes, zero_stages)
+                yield from _inner(m, tp, pp, cp, dp, global_batch // dp, micro_batches, recomputes, zero_stages,
+                                  split)
 
 
-def _inner(m, tp, pp, cp, dp, per_rank, micro_batches, recomputes, zero_stages):
+def _inner(m, tp, pp, cp, dp, per_rank, micro_batches, recomputes, zero_stages, split=(None, None)):
     eps = [e for e in _divisors(dp * cp) if m.moe is not None and m.moe.num_experts % e == 0] or [1]
     vs = [1] + [v for v in (2, 4) if pp > 1 and m.num_layers % (pp * v) == 0]
     for mb in micro_batches:
@@ -69,7 +72,8 @@ def _inner(m, tp, pp, cp, dp, per_rank, micro_batches, recomputes, zero_stages):
                 for z in zero_stages if dp * cp > 1 else (0,):
                     lay = ParallelLayout(tp=tp, pp=pp, dp=dp, cp=cp, ep=ep, zero=z, sequence_parallel=tp > 1,
                                          micro_batch=mb, num_microbatches=n_mb, virtual_stages=v,
-                                         schedule="interleaved" if v > 1 else "1f1b")
+                                         schedule="interleaved" if v > 1 else "1f1b",
+                                         first_stage_layers=split[0], last_stage_layers=split[1])
                     for r in recomputes:
                         yield lay, r
 
@@ -77,9 +81,9 @@ def _inner(m, tp, pp, cp, dp, per_rank, micro_batches, recomputes, zero_stages):
 def _state_lower_bound(problem: TrainingProblem, lay: ParallelLayout, per_param: float, pr) -> float:
     """Bytes per GPU of weights, gradients, master weights and optimizer states of the busiest stage's layers
     only (no embedding, activations or buffers): a lower bound of cookbook.memory's total."""
-    key = ("state_bound", lay.pp)
+    key = ("state_bound", lay.pp, lay.first_stage_layers, lay.last_stage_layers)
     if key not in problem.cache:
-        first = problem.layer_params[: problem.model.num_layers // lay.pp]
+        first = problem.layer_params[:_first_stage_layers(problem, lay)]
         problem.cache[key] = (sum(p[0] for p in first), sum(p[1] for p in first))
     dense, experts = problem.cache[key]
     dense, experts = dense / lay.tp, experts / (lay.tp * lay.ep)
@@ -94,7 +98,15 @@ def _activation_lower_bound(problem: TrainingProblem, lay: ParallelLayout, recom
     train_time.layer_activation_bytes, times micro-batch, layers and micro-batches in flight); with the state
     bound, a lower bound of the first stage's total, hence of the busiest stage's."""
     per = layer_activation_bytes(problem, lay.tp, lay.cp, lay.sequence_parallel, recompute, precision)
-    return per * lay.micro_batch * (problem.model.num_layers // lay.pp) * lay.in_flight(0)
+    return per * lay.micro_batch * _first_stage_layers(problem, lay) * lay.in_flight(0)
+
+
+def _first_stage_layers(problem: TrainingProblem, lay: ParallelLayout) -> int:
+    """Layers on the first pipeline stage (ParallelLayout.stage_layers), cached on the problem."""
+    key = ("first_stage", lay.pp, lay.first_stage_layers, lay.last_stage_layers)
+    if key not in problem.cache:
+        problem.cache[key] = lay.stage_layers(problem.model.num_layers)[0]
+    return problem.cache[key]
 
 
 def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch: int, seq: int,
@@ -148,7 +160,7 @@ def plan(m: ModelConfig, gpu: GPU, gpus_per_node: int, nodes: int, global_batch:
 
 
 _LAYOUT_KEYS = ("tp", "pp", "dp", "cp", "ep", "zero", "sequence_parallel", "micro_batch", "num_microbatches",
-                "virtual_stages", "schedule")
+                "virtual_stages", "schedule", "first_stage_layers", "last_stage_layers")
 
 
 def _entry(lay, rec, r, mem, cap) -> dict:
@@ -161,7 +173,9 @@ def _entry(lay, rec, r, mem, cap) -> dict:
 def explain(e: dict, best: dict | None = None) -> str:
     """One sentence: the layout, where its time goes, its memory, and (if not first) what it loses to the best."""
     L = e["layout"]
+    split = L.get("first_stage_layers") is not None or L.get("last_stage_layers") is not None
     name = (f"tp={L['tp']} pp={L['pp']}" + (f"x{L['virtual_stages']}" if L["virtual_stages"] > 1 else "") +
+            (f" (first {L['first_stage_layers']}, last {L['last_stage_layers']} layers)" if split else "") +
             f" dp={L['dp']} cp={L['cp']}" + (f" ep={L['ep']}" if L["ep"] > 1 else "") +
             f" zero={L['zero']} recompute={e['recompute']} micro_batch={L['micro_batch']} "
             f"x{L['num_microbatches']}")

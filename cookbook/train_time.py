@@ -40,7 +40,7 @@ from cookbook.efficiency import Efficiency, efficiency_for
 from cookbook.errors import CookbookError
 from cookbook.flops import ATTENTION, forward_flops, recompute_flops
 from cookbook.hardware import GPU
-from cookbook.layout import ParallelLayout
+from cookbook.layout import ParallelLayout, split_layers
 from cookbook.memory import PRECISIONS, activation_bytes_per_gpu
 from cookbook.model import ModelConfig
 from cookbook.parallelism import Collective, dp_collectives, pp_collectives, tp_collectives
@@ -101,12 +101,6 @@ class TrainingProblem:
                    model_flops_per_seq=3 * fwd.total, layer_params=lp, outer_params=(first, last))
 
 
-def _stage_layers(n_layers: int, chunks: int) -> list[int]:
-    """Layers per model chunk, as even as possible (the first chunks take the remainder)."""
-    q, r = divmod(n_layers, chunks)
-    return [q + (1 if i < r else 0) for i in range(chunks)]
-
-
 def _group_link(stride: int, size: int, gpus_per_node: int, gpu: GPU, eff: Efficiency) -> float:
     """Bytes/s one rank of a group of ``size`` ranks spaced ``stride`` apart gets (after efficiency)."""
     if stride * size <= gpus_per_node and gpu.intra_node_bandwidth:
@@ -159,12 +153,14 @@ def _microbatch_comm(m, lay, seq, act, recompute, idx, gpu, eff, gpus_per_node) 
     return comm
 
 
-def _busiest_stage(problem: TrainingProblem, pp: int, v: int) -> tuple:
+def _busiest_stage(problem: TrainingProblem, pp: int, v: int, first: int | None = None,
+                   last: int | None = None) -> tuple:
     """(forward FLOPs per sequence, layer indices) of the stage with the most FLOPs. Stage s holds model chunks
-    s, s + pp, s + 2 pp, ...; the last stage also runs the lm_head. Cached on the problem."""
-    key = ("stage", pp, v)
+    s, s + pp, s + 2 pp, ... (layers per chunk: cookbook.layout.split_layers); the last stage also runs the
+    lm_head. Cached on the problem."""
+    key = ("stage", pp, v, first, last)
     if key not in problem.cache:
-        chunks = _stage_layers(problem.model.num_layers, pp * v)
+        chunks = split_layers(problem.model.num_layers, pp * v, first, last)
         start = [sum(chunks[:i]) for i in range(len(chunks))]
         best = None
         for s in range(pp):
@@ -203,7 +199,8 @@ def step_time(problem: TrainingProblem, gpu: GPU, layout: ParallelLayout, recomp
     compute_dtype = dtype or DTYPE_OF_PRECISION.get(precision, "bf16")
     eff = efficiency or efficiency_for(gpu, compute_dtype)
     pr = PRECISIONS[precision]
-    f_stage, idx = _busiest_stage(problem, lay.pp, lay.virtual_stages)
+    f_stage, idx = _busiest_stage(problem, lay.pp, lay.virtual_stages, lay.first_stage_layers,
+                                  lay.last_stage_layers)
     rec = problem.recompute_per_seq[recompute] * len(idx) / m.num_layers
     t_compute = lay.micro_batch * (3 * f_stage + rec) / (lay.tp * lay.cp) / (gpu.peak(compute_dtype) * eff.matmul)
     t_mem = 0.0

@@ -182,3 +182,43 @@ def test_fp8_policy_adds_fp8_weight_copies_and_shrinks_linear_inputs():
     linear = count_params(m).total - 2 * 128256 * 4096 - 65 * 4096
     assert f8["weights"] - bf["weights"] == 2 * linear
     assert f8["activations"] < bf["activations"]
+
+
+# ---- uneven pipeline splits: a stage's parameters are the count_params per-layer sums of the layers it holds
+
+
+def _layer_sum(pc, lo, hi):
+    return sum(sum(pc.per_layer[i].values()) for i in range(lo, hi))
+
+
+@pytest.mark.parametrize("pp,first,last,stage_range", [
+    (16, 7, 7, None),  # Llama 3 405B's split; the busiest stage is a middle one (8 layers)
+    (4, 36, None, (0, 36)),  # a heavy first stage: it is the busiest and holds the embedding
+])
+def test_uneven_stage_params_from_count_params(pp, first, last, stage_range):
+    m = get_preset("llama-3.1-405b")
+    pc = count_params(m)
+    lay = ParallelLayout(pp=pp, num_microbatches=pp, first_stage_layers=first, last_stage_layers=last)
+    r = training_memory(m, lay, 4096, recompute="full")
+    s = r["stage"]
+    if stage_range is None:  # middle stage s holds layers 7 + 8 (s - 1) ... 7 + 8 s - 1
+        assert 0 < s < pp - 1
+        stage_range = (7 + 8 * (s - 1), 7 + 8 * s)
+    want = _layer_sum(pc, *stage_range) + (pc.breakdown["embedding"] if s == 0 else 0)
+    assert r["params_on_gpu"]["dense"] == want
+    assert r["per_gpu"]["weights"] == 2 * want  # bf16-mixed: 2 bytes per weight
+    assert len(r["per_stage_total"]) == pp and r["total"] == max(r["per_stage_total"])
+    assert sum(r["per_gpu"].values()) == r["total"]
+
+
+def test_llama_405b_pp16_uneven_fits_h100():
+    """Llama 3 405B's 16384-H100 layout (Llama 3 paper, Table 4: TP 8, CP 1, PP 16, DP 128, seq 8192, 16M-token
+    batch), 7 layers on the first and last stages."""
+    m = get_preset("llama-3.1-405b")
+    lay = ParallelLayout(tp=8, pp=16, dp=128, zero=1, sequence_parallel=True, micro_batch=1, num_microbatches=16,
+                         first_stage_layers=7, last_stage_layers=7)
+    r = training_memory(m, lay, 8192, recompute="full", world_size=16384)
+    assert r["total"] < 80e9 and r["stage"] not in (0, 15)
+    even = ParallelLayout(tp=8, pp=16, dp=128)
+    with pytest.raises(CookbookError, match=r"num_layers \(126\) is not divisible by pp"):
+        training_memory(m, even, 8192)

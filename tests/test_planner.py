@@ -97,3 +97,38 @@ def test_equal_time_prefers_less_memory():
     ties = [(a, b) for a, b in zip(r["best"], r["best"][1:]) if a["step_time"] == b["step_time"]]
     assert ties, "expected at least one tie among the best layouts of this case"
     assert all(a["memory_per_gpu"] <= b["memory_per_gpu"] for a, b in ties)
+
+
+def test_plan_equals_brute_force_uneven_pipeline():
+    """18 layers on 4 GPUs: pp = 4 does not divide them and is split 4 + 5 + 5 + 4 (cookbook.layout.balanced_split)."""
+    import dataclasses
+    m = dataclasses.replace(get_preset("llama-3.2-1b"), num_layers=18)
+    cap = 40 * GIB
+    splits = {(lay.pp, lay.first_stage_layers, lay.last_stage_layers) for lay, _ in candidates(m, 4, 4, 8, 2048)}
+    assert splits == {(1, None, None), (2, None, None), (4, 4, 4)}
+    want, n_fit = brute_force(m, 4, 8, 2048, cap, 6)
+    got = plan(m, H100, 4, 1, 8, 2048, capacity=cap, top=6)
+    assert [e["step_time"] for e in got["best"]] == pytest.approx([t for t, _, _ in want], rel=1e-12)
+    full = plan(m, H100, 4, 1, 8, 2048, capacity=cap, top=1000, exhaustive=True)
+    assert full["counts"]["fit_among_checked"] == n_fit == len(full["best"])
+    assert {e["layout"]["first_stage_layers"] for e in full["best"] if e["layout"]["pp"] == 4} == {4}
+
+
+def test_llama_405b_on_16384_h100_gets_pp16():
+    """Llama 3 405B (126 layers) on 2048 x 8 H100, seq 8192, 2048 sequences per step (16M tokens; Llama 3 paper
+    Table 4 uses TP 8, PP 16): pp = 16 layouts are candidates with 7 layers on the first and last stages, and
+    some fit and rank among the best 40 (the fastest predicted here use pp = 64)."""
+    m = get_preset("llama-3.1-405b")
+    pp16 = {(lay.first_stage_layers, lay.last_stage_layers)
+            for lay, _ in candidates(m, 16384, 8, 2048, 8192) if lay.pp == 16}
+    assert pp16 == {(7, 7)}
+    r = plan(m, H100, 8, 2048, 2048, 8192, top=40)
+    hits = [e for e in r["best"] if e["layout"]["pp"] == 16]
+    assert hits
+    for e in hits:
+        L = e["layout"]
+        assert (L["first_stage_layers"], L["last_stage_layers"]) == (7, 7)
+        assert "(first 7, last 7 layers)" in e["explanation"]
+        from cookbook.layout import ParallelLayout
+        mem = training_memory(m, ParallelLayout(**L), 8192, recompute=e["recompute"])["total"]
+        assert mem == e["memory_per_gpu"] <= r["capacity"]

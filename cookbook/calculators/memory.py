@@ -33,6 +33,10 @@ LAYOUT_FIELDS = (
     Field("num_microbatches", "int", "micro-batches per step (pipeline)", default=1, minimum=1, group=_P),
     Field("schedule", "choice", "pipeline schedule", default="1f1b", choices=SCHEDULES, group=_P),
     Field("virtual_stages", "int", "model chunks per GPU (interleaved schedule)", default=1, minimum=1, group=_P),
+    Field("first_stage_layers", "int", "layers on the first pipeline stage (uneven split; the other stages share "
+          "the rest evenly; Megatron --decoder-first-pipeline-num-layers)", minimum=1, group=_P),
+    Field("last_stage_layers", "int", "layers on the last pipeline stage (uneven split; Llama 3 405B: 7 of 126 "
+          "on 16 stages; Megatron --decoder-last-pipeline-num-layers)", minimum=1, group=_P),
 )
 TRAIN_FIELDS = (
     Field("seq", "int", "S, tokens per sequence", default=2048, minimum=1, group=_T),
