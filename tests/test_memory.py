@@ -222,3 +222,14 @@ def test_llama_405b_pp16_uneven_fits_h100():
     even = ParallelLayout(tp=8, pp=16, dp=128)
     with pytest.raises(CookbookError, match=r"num_layers \(126\) is not divisible by pp"):
         training_memory(m, even, 8192)
+
+
+def test_cli_uneven_split(capsys):
+    args = ["memory", "--preset", "llama-3.1-405b", "--tp", "8", "--pp", "16", "--num-microbatches", "16",
+            "--seq", "8192", "--recompute", "full"]
+    assert main(args + ["--first-stage-layers", "7", "--last-stage-layers", "7"]) == 0
+    assert "first stage 7 layers, last stage 7 layers, the others evenly" in capsys.readouterr().out
+    assert main(args + ["--first-stage-layers", "7", "--last-stage-layers", "6"]) == 2
+    assert "113 cannot be split evenly over the other 14" in capsys.readouterr().err
+    assert main(args) == 2
+    assert "give first_stage_layers / last_stage_layers" in capsys.readouterr().err

@@ -155,6 +155,10 @@ def rows_memory(r: dict) -> list:
            ("layout", f"tp={lay['tp']} pp={lay['pp']} dp={lay['dp']} cp={lay['cp']} ep={lay['ep']} "
                       f"zero={lay['zero']} micro_batch={lay['micro_batch']} (world {r['world_size']})"),
            ("per GPU (stage %d)" % r["stage"], "")]
+    split = {k: lay.get(f"{k}_stage_layers") for k in ("first", "last")}
+    if any(v is not None for v in split.values()):
+        out.insert(2, ("uneven pipeline split", ", ".join(f"{k} stage {v} layers" for k, v in split.items()
+                                                            if v is not None) + ", the others evenly"))
     out += _gib_rows(r["per_gpu"])
     out += [("total per GPU", binary_bytes(r["total"])),
             ("peak if gradients are freed", binary_bytes(r["peak_if_grads_freed"]))] + _fit_rows(r)
