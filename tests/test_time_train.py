@@ -188,3 +188,15 @@ def test_uneven_pipeline_split_uses_the_busiest_stage():
     r = step_time(TrainingProblem.build(m, 8192), H100, ParallelLayout(tp=8, pp=16, sequence_parallel=True,
                                                                           num_microbatches=16))
     assert r["busiest_stage_layers"] == 8
+
+
+def test_explicit_first_last_split_moves_the_busiest_stage():
+    """An explicit split (cookbook.layout.split_layers) reaches step_time: 126 = 30 + 32 + 32 + 32 on 4 stages, or
+    with 48 on the first stage 48 + 26 * 3."""
+    m = get_preset("llama-3.1-405b")
+    pr = TrainingProblem.build(m, 8192)
+    lay = dict(tp=8, pp=4, sequence_parallel=True, num_microbatches=4)
+    assert step_time(pr, H100, ParallelLayout(**lay, first_stage_layers=30))["busiest_stage_layers"] == 32
+    heavy = step_time(pr, H100, ParallelLayout(**lay, first_stage_layers=48))
+    assert heavy["busiest_stage_layers"] == 48
+    assert heavy["step_time"] > step_time(pr, H100, ParallelLayout(**lay, first_stage_layers=30))["step_time"]
