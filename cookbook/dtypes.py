@@ -13,12 +13,12 @@ from cookbook.errors import CookbookError
 __all__ = ["DTYPE_BITS", "DTYPES", "bits", "nbytes", "quantized_bytes", "nf4_bytes"]
 
 DTYPE_BITS = {
-    "fp32": 32, "tf32": 32, "bf16": 16, "fp16": 16,
+    "fp64": 64, "fp32": 32, "tf32": 32, "bf16": 16, "fp16": 16,
     "fp8": 8, "fp8_e4m3": 8, "fp8_e5m2": 8, "int8": 8,
     "int4": 4, "nf4": 4, "fp4": 4,
 }
 DTYPES = tuple(DTYPE_BITS)
-_ALIASES = {"float32": "fp32", "float": "fp32", "bfloat16": "bf16", "float16": "fp16", "half": "fp16"}
+_ALIASES = {"float64": "fp64", "double": "fp64", "float32": "fp32", "float": "fp32", "bfloat16": "bf16", "float16": "fp16", "half": "fp16"}
 
 
 def bits(dtype: str) -> int:

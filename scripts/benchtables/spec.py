@@ -13,6 +13,7 @@ from typing import Callable
 from benchtables.errors import TableError
 from benchtables.fmt import integer, metric, param, rate, secs, size, stat, text
 from cookbook import comm
+from cookbook.dtypes import bits
 from cookbook.flops import forward_flops
 from cookbook.gemm import gemm_flops
 from cookbook.ops import attention_flops, stream_bytes
@@ -20,7 +21,8 @@ from cookbook.presets import get_preset
 
 __all__ = ["Column", "Kind", "KINDS", "kind_of", "check_work", "PAGES", "ELEMENT_BYTES"]
 
-ELEMENT_BYTES = {"fp64": 8, "fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 1}
+# bytes per element of the dtypes bench records use, from the package's one dtype table
+ELEMENT_BYTES = {d: bits(d) // 8 for d in ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8")}
 COMM_OPS = ("all_reduce", "all_gather", "reduce_scatter", "all_to_all", "broadcast", "sendrecv")
 
 
